@@ -1,0 +1,243 @@
+/**
+ * Wires the server: HTTP routes, the upgrade gate, one SessionBridge per client, heartbeats, and graceful drain.
+ * With `UPSTREAM=local` it also starts the emulator in-process and uses it as the upstream.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config, UpstreamConfig } from './config/index.js';
+import { PCM16_RATES } from './audio/formats.js';
+import { createEmulator, type Emulator } from './emulator/index.js';
+import { clientError, CloseCode } from './errors/index.js';
+import { createHttpHandler } from './http/routes.js';
+import type { Logger } from './logger/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
+import { SessionBridge } from './session/bridge.js';
+import { abortHandshake, checkUpgrade, type Authenticator } from './ws/gate.js';
+import { parseFormats } from './ws/query.js';
+
+export interface ServerOptions {
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** Checks client credentials at the upgrade (none: every client may connect). */
+  readonly authenticate?: Authenticator;
+}
+
+export interface RunningServer {
+  /** `ws://host:port/` for clients. */
+  readonly url: string;
+  /** `http://host:port` for the HTTP routes. */
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly metrics: Metrics;
+  readonly activeSessions: number;
+  /** Drains (ServerShuttingDown, grace for in-flight responses, close 1001) and stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('./http/public/', import.meta.url));
+const VERSION = readVersion();
+
+/** Starts the proxy on `config.host:config.port` (port 0 picks a free one). */
+export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger;
+  const metrics = options.metrics ?? createMetrics();
+  let emulator: Emulator | undefined;
+  let upstream: UpstreamConfig = config.upstream;
+  if (upstream.kind === 'local') {
+    emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
+    upstream = { ...upstream, url: emulator.url };
+    logger.warn({ url: emulator.url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
+  }
+
+  const startedAt = Date.now();
+  const sessions = new Set<SessionBridge>();
+  const sockets = new Map<WebSocket, string>();
+  let draining = false;
+
+  const info = buildInfo(config, upstream);
+  const gateSettings = { ...config.limits, allowedOrigins: config.allowedOrigins };
+  const server: Server = createServer(
+    createHttpHandler({
+      state: () => ({ draining, activeSessions: sessions.size, startedAt }),
+      info,
+      registry: metrics.registry,
+      publicDir: PUBLIC_DIR,
+      logger,
+    }),
+  );
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: config.maxFrameBytes,
+    // The gate already chose the subprotocol (if any); echo only that one.
+    handleProtocols: (_protocols, request: IncomingMessage & { chosenProtocol?: string }) => request.chosenProtocol ?? false,
+  });
+
+  server.on('upgrade', (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const decision = checkUpgrade(
+      request,
+      gateSettings,
+      {
+        draining,
+        activeConnections: sockets.size,
+        connectionsFrom: (ip) => countValues(sockets, ip),
+      },
+      options.authenticate,
+    );
+    if (!decision.ok) {
+      metrics.upgradesRejected.inc({ reason: decision.reason });
+      logger.info({ status: decision.status, reason: decision.reason }, 'upgrade refused');
+      abortHandshake(socket, decision.status, decision.message);
+      return;
+    }
+    if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
+    wss.handleUpgrade(request, socket, head, (client) => {
+      wss.emit('connection', client, request);
+      sockets.set(client, decision.ip);
+      client.on('close', () => sockets.delete(client));
+      const formats = parseFormats(decision.url.searchParams);
+      if (!formats.ok) {
+        metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
+        client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
+        client.close(CloseCode.policy, 'invalid_audio_format');
+        return;
+      }
+      const bridge = new SessionBridge(
+        client,
+        formats.formats,
+        {
+          upstream,
+          sessionDefaults: config.session,
+          preopenBufferMs: config.preopenBufferMs,
+          upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
+          clientConfigKeys: config.limits.clientConfigKeys,
+          clientHighWaterMs: config.limits.clientHighWaterMs,
+        },
+        {
+          logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
+          metrics,
+          onClosed: (closed) => sessions.delete(closed),
+        },
+      );
+      sessions.add(bridge);
+    });
+  });
+
+  // Heartbeat: a client that has not answered the previous ping is gone (half-open TCP); terminate it so its
+  // session closes and everything it held is released.
+  const alive = new WeakSet<WebSocket>();
+  wss.on('connection', (client) => {
+    alive.add(client);
+    client.on('pong', () => alive.add(client));
+  });
+  const heartbeat = setInterval(() => {
+    for (const client of sockets.keys()) {
+      if (!alive.has(client)) {
+        logger.info('client missed a heartbeat; terminating');
+        client.terminate();
+        continue;
+      }
+      alive.delete(client);
+      client.ping();
+    }
+  }, config.limits.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      clearInterval(heartbeat);
+      logger.info({ sessions: sessions.size, graceMs: config.shutdownGraceMs }, 'draining');
+      for (const bridge of sessions) bridge.drain(config.shutdownGraceMs);
+      await waitUntil(() => sessions.size === 0, config.shutdownGraceMs);
+      for (const bridge of [...sessions]) bridge.close('shutdown');
+      for (const client of sockets.keys()) client.close(CloseCode.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      wss.close();
+      await emulator?.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    url: `ws://${displayHost}:${port}/`,
+    httpUrl: `http://${displayHost}:${port}`,
+    port,
+    metrics,
+    get activeSessions() {
+      return sessions.size;
+    },
+    close,
+  };
+}
+
+/** What `/info` tells operators and frontends: no secrets, no headers. */
+function buildInfo(config: Config, upstream: UpstreamConfig): Record<string, unknown> {
+  return {
+    name: 'realtime-voice-proxy',
+    version: VERSION,
+    protocolVersion: 1,
+    upstream: { kind: upstream.kind, model: upstream.model, simulated: upstream.kind === 'local' },
+    audio: {
+      formats: ['pcm16', 'g711_ulaw', 'g711_alaw'],
+      pcm16Rates: PCM16_RATES,
+      g711Rates: [8000],
+      upstreamFormat: 'audio/pcm 24000 Hz, or G.711 passed through when input and output use the same law',
+      paths: {
+        passthrough: 'same G.711 law in and out, or pcm16 at 24000 Hz both ways: bytes relayed unchanged',
+        transcode: 'any other combination: decoded, resampled to and from 24000 Hz, and encoded',
+      },
+    },
+    limits: {
+      maxFrameBytes: config.maxFrameBytes,
+      preopenBufferMs: config.preopenBufferMs,
+      maxConnections: config.limits.maxConnections,
+      maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
+      maxSessionSeconds: config.limits.maxSessionSeconds,
+      idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+      controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
+      shutdownGraceMs: config.shutdownGraceMs,
+    },
+    clientConfigKeys: config.limits.clientConfigKeys,
+    auth: config.auth.secret !== null ? 'jwt' : config.auth.token !== null ? 'token' : 'none',
+    recording: config.saveAudio,
+  };
+}
+
+function countValues<K>(map: Map<K, string>, value: string): number {
+  let count = 0;
+  for (const entry of map.values()) if (entry === value) count += 1;
+  return count;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

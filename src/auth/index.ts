@@ -1,0 +1,53 @@
+/**
+ * Client authentication at the upgrade. A token may arrive as `Authorization: Bearer`, the `token` query
+ * parameter, or a `token.<value>` WebSocket subprotocol (browsers cannot set headers). Tokens are never logged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Authenticator } from '../ws/gate.js';
+
+const SUBPROTOCOL_PREFIX = 'token.';
+
+export interface AuthSettings {
+  readonly token: string | null;
+  readonly secret: string | null;
+}
+
+/** The authenticator for the configured mode, or undefined when auth is off. */
+export function createAuthenticator(settings: AuthSettings): Authenticator | undefined {
+  const expected = settings.token;
+  if (expected === null) return undefined;
+  return (request, url) => {
+    const presented = presentedToken(request, url);
+    if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
+    if (!constantTimeEqual(presented.token, expected)) return { ok: false, message: 'The token is not valid.' };
+    return { ok: true, ...(presented.protocol === undefined ? {} : { protocol: presented.protocol }) };
+  };
+}
+
+/**
+ * The token a request carries, and the subprotocol to answer with: the first offered protocol that is not a
+ * token, so the secret is never echoed back in the handshake response.
+ */
+export function presentedToken(request: IncomingMessage, url: URL): { token?: string; protocol?: string } {
+  const offered = (request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== '');
+  const protocol = offered.find((candidate) => !candidate.startsWith(SUBPROTOCOL_PREFIX));
+  const withProtocol = protocol === undefined ? {} : { protocol };
+  const header = request.headers.authorization;
+  if (header !== undefined && /^Bearer\s+/i.test(header)) return { token: header.replace(/^Bearer\s+/i, '').trim(), ...withProtocol };
+  const query = url.searchParams.get('token');
+  if (query !== null && query !== '') return { token: query, ...withProtocol };
+  const fromProtocol = offered.find((candidate) => candidate.startsWith(SUBPROTOCOL_PREFIX));
+  if (fromProtocol !== undefined) return { token: fromProtocol.slice(SUBPROTOCOL_PREFIX.length), ...withProtocol };
+  return withProtocol;
+}
+
+/** Compares digests so neither the content nor the length of the secret leaks through timing. */
+export function constantTimeEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

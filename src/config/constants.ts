@@ -1,0 +1,16 @@
+/** Closed sets shared by configuration and the client protocol. */
+
+/** GA voices (the upstream refuses others). */
+export const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', 'cedar'] as const;
+
+/** Keys of a client `config` message. */
+export const CLIENT_CONFIG_KEYS = [
+  'instructions',
+  'voice',
+  'turnDetection',
+  'transcription',
+  'outputModalities',
+  'speed',
+] as const;
+
+export type ClientConfigKey = (typeof CLIENT_CONFIG_KEYS)[number];

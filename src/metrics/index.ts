@@ -1,0 +1,111 @@
+/**
+ * Prometheus metrics. Names are part of the product (documented in the README): keep them stable.
+ * Label values come from closed sets; never a session or response id.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type SessionOutcome = 'normal' | 'client_error' | 'upstream_error' | 'expired' | 'shutdown';
+export type UpgradeRejection = 'origin' | 'auth' | 'path' | 'draining' | 'capacity';
+export type DropReason = 'preopen_overflow' | 'interrupted' | 'client_slow' | 'upstream_slow' | 'session_closed';
+
+/** Voice latency buckets: 10 ms to 10 s. */
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Gaps between audio frames: mostly a few ms, a stall is hundreds. */
+const GAP_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly sessionsActive: Gauge;
+  readonly sessionsTotal: Counter<'outcome'>;
+  readonly upgradesRejected: Counter<'reason'>;
+  readonly audioBytes: Counter<'direction'>;
+  readonly audioDroppedBytes: Counter<'reason'>;
+  readonly upstreamConnectSeconds: Histogram;
+  readonly firstAudioSeconds: Histogram;
+  readonly audioGapSeconds: Histogram;
+  readonly responsesTotal: Counter<'status'>;
+  readonly interruptionsTotal: Counter;
+  readonly errorsTotal: Counter<'code'>;
+  readonly recordedBytes: Counter;
+  readonly recorderErrors: Counter;
+}
+
+/** Creates every metric on its own registry (one per server, so tests in one process do not collide). */
+export function createMetrics(options: { collectDefaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    sessionsActive: new Gauge({ name: 'audio_proxy_sessions_active', help: 'Client sessions open now.', registers }),
+    sessionsTotal: new Counter({
+      name: 'audio_proxy_sessions_total',
+      help: 'Client sessions ended, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    upgradesRejected: new Counter({
+      name: 'audio_proxy_upgrades_rejected_total',
+      help: 'WebSocket upgrades refused before the handshake, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    audioBytes: new Counter({
+      name: 'audio_proxy_audio_bytes_total',
+      help: 'Audio bytes relayed: in = from clients, out = to clients (client format).',
+      labelNames: ['direction'],
+      registers,
+    }),
+    audioDroppedBytes: new Counter({
+      name: 'audio_proxy_audio_dropped_bytes_total',
+      help: 'Audio bytes deliberately not relayed, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    upstreamConnectSeconds: new Histogram({
+      name: 'audio_proxy_upstream_connect_seconds',
+      help: 'From client upgrade to upstream session configured.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    firstAudioSeconds: new Histogram({
+      name: 'audio_proxy_first_audio_seconds',
+      help: "From the end of the user's turn to the first response audio byte sent to the client.",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    audioGapSeconds: new Histogram({
+      name: 'audio_proxy_audio_gap_seconds',
+      help: 'Gaps between consecutive audio frames of one response, as sent to the client.',
+      buckets: GAP_BUCKETS,
+      registers,
+    }),
+    responsesTotal: new Counter({
+      name: 'audio_proxy_responses_total',
+      help: 'Responses finished, by status.',
+      labelNames: ['status'],
+      registers,
+    }),
+    interruptionsTotal: new Counter({
+      name: 'audio_proxy_interruptions_total',
+      help: 'Responses interrupted by the user (barge-in or cancel).',
+      registers,
+    }),
+    errorsTotal: new Counter({
+      name: 'audio_proxy_errors_total',
+      help: 'Error events sent to clients, by code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    recordedBytes: new Counter({
+      name: 'audio_proxy_recorded_bytes_total',
+      help: 'Audio bytes written to recordings.',
+      registers,
+    }),
+    recorderErrors: new Counter({
+      name: 'audio_proxy_recorder_errors_total',
+      help: 'Recordings stopped by a write error.',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,548 @@
+/**
+ * One client connection bridged to its own upstream realtime session: client audio in (converted to the
+ * upstream format), upstream events out (translated to protocol v1), barge-in, and one idempotent close path.
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { SessionDefaults, UpstreamConfig } from '../config/index.js';
+import type { ClientConfigKey } from '../config/constants.js';
+import { bytesPerMs, durationMs } from '../audio/formats.js';
+import {
+  chooseUpstreamFormat,
+  createInboundConverter,
+  createOutboundConverter,
+  type AudioConverter,
+  type UpstreamAudioFormat,
+} from '../audio/converter.js';
+import { clientError, closeCodeFor, CloseCode, type ErrorCode } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
+import type { Metrics, SessionOutcome } from '../metrics/index.js';
+import type { SessionRecorder } from '../recorder/types.js';
+import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
+import { isAudioDelta, num, obj, str, type AudioDeltaEvent, type ServerEvent } from '../upstream/events.js';
+import {
+  sessionFromDefaults,
+  sessionUpdateEvent,
+  toClientSessionView,
+  upstreamInterruptsOnSpeech,
+  type DesiredSession,
+} from '../upstream/session-config.js';
+import type { ClientFormats } from '../ws/query.js';
+import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
+import { applyClientConfig } from './desired-session.js';
+import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type TrackedResponse } from './response-tracker.js';
+
+export interface BridgeSettings {
+  readonly upstream: UpstreamConfig;
+  readonly sessionDefaults: SessionDefaults;
+  readonly preopenBufferMs: number;
+  readonly upstreamConnectTimeoutMs: number;
+  readonly clientConfigKeys: readonly ClientConfigKey[];
+  /** Unread response audio (ms) allowed in the client socket before audio is dropped. */
+  readonly clientHighWaterMs: number;
+}
+
+export interface BridgeDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly recorder?: SessionRecorder;
+  /** Called once, after the session has fully closed. */
+  readonly onClosed?: (bridge: SessionBridge) => void;
+}
+
+type Phase = 'connecting' | 'ready' | 'closed';
+type PendingInput =
+  | { readonly kind: 'audio'; readonly data: Buffer }
+  | { readonly kind: 'message'; readonly message: ClientMessage }
+  | { readonly kind: 'session_update' };
+
+/** Upstream errors caused by our own harmless requests; not worth the client's attention. */
+const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
+const SESSION_UPDATE_EVENT_PREFIX = 'proxy_session_update_';
+
+export class SessionBridge {
+  readonly id = randomUUID();
+  readonly startedAt = Date.now();
+  private phase: Phase = 'connecting';
+  private readonly log: Logger;
+  private readonly upstream: UpstreamConnection;
+  private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
+  private readonly inbound: AudioConverter;
+  private readonly upstreamOutBytesPerMs: number;
+  private desired: DesiredSession;
+  private effectiveSession: Record<string, unknown> | undefined;
+  private sessionUpdatesSent = 0;
+  private configsAwaitingAnswer = 0;
+  private audioProduced = false;
+  private readonly pending: PendingInput[] = [];
+  private pendingMs = 0;
+  private overflowReported = false;
+  private response: TrackedResponse | undefined;
+  private responseActiveUpstream = false;
+  private deferredResponseCreate = false;
+  private turnEndedAt: number | undefined;
+  private slowClientReported = false;
+  private draining = false;
+
+  constructor(
+    private readonly client: WebSocket,
+    readonly formats: ClientFormats,
+    private readonly settings: BridgeSettings,
+    private readonly deps: BridgeDeps,
+  ) {
+    this.log = deps.logger.child({ sessionId: this.id });
+    this.upstreamFormats = chooseUpstreamFormat(formats.input, formats.output);
+    this.inbound = createInboundConverter(formats.input, this.upstreamFormats.input);
+    this.upstreamOutBytesPerMs = upstreamBytesPerMs(this.upstreamFormats.output);
+    this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
+    deps.metrics.sessionsActive.inc();
+    this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
+
+    client.on('message', (data: Buffer, isBinary) => this.onClientFrame(data, isBinary));
+    client.on('close', (code) => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal'));
+    client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
+
+    this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
+      onOpen: () => this.log.debug('upstream socket open'),
+      onEvent: (event) => this.onUpstreamEvent(event),
+      onMalformed: (reason) => this.log.warn({ reason }, 'malformed upstream frame ignored'),
+      onFailure: (failure) => this.onUpstreamFailure(failure),
+      onClose: (code, reason) => this.onUpstreamClose(code, reason),
+    });
+  }
+
+  /** `passthrough` when no conversion happens in either direction. */
+  get audioPath(): 'passthrough' | 'transcode' {
+    return this.upstreamFormats.passThrough ? 'passthrough' : 'transcode';
+  }
+
+  get isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  /** Starts draining: tells the client, lets an in-flight response finish (the caller enforces the grace). */
+  drain(graceMs: number): void {
+    if (this.phase === 'closed' || this.draining) return;
+    this.draining = true;
+    this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs });
+    if (!this.responseActiveUpstream) this.close('shutdown');
+  }
+
+  /** Ends the session (idempotent): optional fatal error to the client, close both sockets, release everything. */
+  close(outcome: SessionOutcome, error?: { code: ErrorCode; message?: string; upstreamCode?: string; closeCode?: number }): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    let closeCode: number = outcome === 'shutdown' || outcome === 'expired' ? CloseCode.goingAway : CloseCode.normal;
+    let reason = outcome === 'shutdown' ? 'server shutting down' : '';
+    if (error) {
+      this.sendError(error.code, error.message, error.upstreamCode);
+      closeCode = error.closeCode ?? closeCodeFor(error.code);
+      reason = error.code;
+    }
+    if (this.client.readyState === WebSocket.OPEN) this.client.close(closeCode, reason);
+    this.upstream.close();
+    this.pending.length = 0;
+    void this.deps.recorder?.close();
+    this.deps.metrics.sessionsActive.dec();
+    this.deps.metrics.sessionsTotal.inc({ outcome });
+    this.log.info({ outcome, closeCode, durationMs: Date.now() - this.startedAt }, 'session closed');
+    this.deps.onClosed?.(this);
+  }
+
+  // ---- client → proxy ----
+
+  private onClientFrame(data: Buffer, isBinary: boolean): void {
+    if (this.phase === 'closed') return;
+    if (isBinary) {
+      this.onClientAudio(data);
+      return;
+    }
+    const parsed = parseClientMessage(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.message);
+      return;
+    }
+    this.onClientMessage(parsed.message);
+  }
+
+  private onClientAudio(frame: Buffer): void {
+    if (this.formats.input.encoding === 'pcm16' && frame.length % 2 !== 0) {
+      this.sendError('invalid_audio_frame', `PCM16 frames need an even number of bytes; got ${frame.length}.`);
+      return;
+    }
+    this.deps.metrics.audioBytes.inc({ direction: 'in' }, frame.length);
+    const upstreamAudio = this.inbound.push(frame);
+    if (this.phase === 'ready') {
+      this.sendAudioUpstream(upstreamAudio);
+      return;
+    }
+    const frameMs = durationMs(frame.length, this.formats.input);
+    if (this.pendingMs + frameMs > this.settings.preopenBufferMs) {
+      this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, frame.length);
+      if (!this.overflowReported) {
+        this.overflowReported = true;
+        this.sendError(
+          'audio_buffer_overflow',
+          `More than ${this.settings.preopenBufferMs} ms of audio arrived before the session was ready; the excess was dropped.`,
+        );
+      }
+      return;
+    }
+    this.pendingMs += frameMs;
+    if (upstreamAudio.length > 0) this.pending.push({ kind: 'audio', data: upstreamAudio });
+  }
+
+  private onClientMessage(message: ClientMessage): void {
+    switch (message.type) {
+      case 'ping':
+        this.sendJson(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
+        return;
+      case 'playback':
+        if (this.response?.id === message.responseId) this.response.reportedPlayedMs = message.playedMs;
+        return;
+      case 'audio':
+        this.onClientAudio(message.audio);
+        return;
+      case 'config':
+        this.onClientConfig(message);
+        return;
+      default:
+        break;
+    }
+    if (this.phase !== 'ready') {
+      this.pending.push({ kind: 'message', message });
+      return;
+    }
+    switch (message.type) {
+      case 'commit':
+        this.upstream.send({ type: 'input_audio_buffer.commit' });
+        this.turnEndedAt = Date.now();
+        this.requestResponse();
+        return;
+      case 'clear':
+        this.upstream.send({ type: 'input_audio_buffer.clear' });
+        return;
+      case 'cancel':
+        this.interrupt('cancel', message.playedMs);
+        return;
+      case 'text':
+        this.upstream.send({
+          type: 'conversation.item.create',
+          item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: message.text }] },
+        });
+        this.turnEndedAt = Date.now();
+        this.requestResponse();
+        return;
+    }
+  }
+
+  private onClientConfig(message: Extract<ClientMessage, { type: 'config' }>): void {
+    const locked = message.keys.filter((key) => !this.settings.clientConfigKeys.includes(key));
+    if (locked.length > 0) {
+      this.close('client_error', { code: 'config_key_locked', message: `The server does not let clients set: ${locked.join(', ')}.` });
+      return;
+    }
+    this.desired = applyClientConfig(this.desired, message.patch, this.settings.sessionDefaults);
+    this.configsAwaitingAnswer += 1;
+    // Before the first session.update the patch simply rides along with it.
+    if (this.sessionUpdatesSent > 0 && this.phase === 'ready') this.sendSessionUpdate();
+    else if (this.sessionUpdatesSent > 0) this.pending.push({ kind: 'session_update' });
+  }
+
+  /** `response.create`, or later if a response is still running (the upstream would refuse a second one). */
+  private requestResponse(): void {
+    if (this.responseActiveUpstream) this.deferredResponseCreate = true;
+    else this.upstream.send({ type: 'response.create' });
+  }
+
+  private sendAudioUpstream(audio: Buffer): void {
+    if (audio.length === 0) return;
+    this.upstream.appendAudio(audio);
+    this.deps.recorder?.inputAudio(audio);
+  }
+
+  private sendSessionUpdate(): void {
+    this.sessionUpdatesSent += 1;
+    this.upstream.send({
+      ...sessionUpdateEvent(this.desired, !this.audioProduced),
+      event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}`,
+    });
+  }
+
+  // ---- upstream → proxy ----
+
+  private onUpstreamEvent(event: ServerEvent): void {
+    if (this.phase === 'closed') return;
+    if (isAudioDelta(event)) {
+      this.onAudioDelta(event);
+      return;
+    }
+    switch (event.type) {
+      case 'session.created':
+        if (this.sessionUpdatesSent === 0) this.sendSessionUpdate();
+        return;
+      case 'session.updated':
+        this.onSessionUpdated(obj(event, 'session'));
+        return;
+      case 'input_audio_buffer.speech_started':
+        this.interrupt('speech');
+        this.sendJson({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
+        return;
+      case 'input_audio_buffer.speech_stopped':
+        this.turnEndedAt = Date.now();
+        this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
+        return;
+      case 'conversation.item.input_audio_transcription.delta':
+        this.sendJson({ type: 'transcriptDelta', itemId: str(event, 'item_id') ?? '', text: str(event, 'delta') ?? '' });
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.sendJson({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
+        return;
+      case 'response.created':
+        this.onResponseCreated(str(obj(event, 'response'), 'id'));
+        return;
+      case 'response.output_item.added':
+        this.onOutputItem(str(event, 'response_id'), str(obj(event, 'item'), 'id'));
+        return;
+      case 'response.output_audio_transcript.delta':
+      case 'response.output_text.delta':
+        this.onTextDelta(str(event, 'response_id'), str(event, 'delta'));
+        return;
+      case 'response.done':
+        this.onResponseDone(obj(event, 'response'));
+        return;
+      case 'error':
+        this.onUpstreamError(event);
+        return;
+      default:
+        this.log.trace({ type: event.type }, 'upstream event not relayed');
+    }
+  }
+
+  private onSessionUpdated(session: Record<string, unknown> | undefined): void {
+    this.effectiveSession = session;
+    if (this.phase === 'connecting') {
+      this.phase = 'ready';
+      this.deps.metrics.upstreamConnectSeconds.observe((Date.now() - this.startedAt) / 1000);
+      this.sendJson({
+        type: 'event',
+        name: 'AIConnected',
+        sessionId: this.id,
+        input: { format: this.formats.input.encoding, rate: this.formats.input.rate },
+        output: { format: this.formats.output.encoding, rate: this.formats.output.rate },
+        audioPath: this.audioPath,
+      });
+      if (this.configsAwaitingAnswer > 0) this.answerConfig();
+      this.flushPending();
+      return;
+    }
+    this.answerConfig();
+  }
+
+  private answerConfig(): void {
+    this.configsAwaitingAnswer = 0;
+    const includeInstructions = this.settings.clientConfigKeys.includes('instructions');
+    this.sendJson({ type: 'event', name: 'SessionUpdated', session: toClientSessionView(this.effectiveSession, includeInstructions) });
+  }
+
+  private flushPending(): void {
+    const items = this.pending.splice(0);
+    this.pendingMs = 0;
+    for (const item of items) {
+      if (this.phase !== 'ready') return;
+      if (item.kind === 'audio') this.sendAudioUpstream(item.data);
+      else if (item.kind === 'session_update') this.sendSessionUpdate();
+      else this.onClientMessage(item.message);
+    }
+  }
+
+  private onResponseCreated(responseId: string | undefined): void {
+    if (responseId === undefined) return;
+    this.responseActiveUpstream = true;
+    this.startResponse(responseId);
+  }
+
+  private startResponse(responseId: string): TrackedResponse {
+    const response = newResponse(responseId, createOutboundConverter(this.upstreamFormats.output, this.formats.output));
+    this.response = response;
+    this.deps.recorder?.responseStarted(responseId);
+    this.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
+    return response;
+  }
+
+  private onOutputItem(responseId: string | undefined, itemId: string | undefined): void {
+    const response = this.response;
+    if (response && response.id === responseId && response.itemId === undefined) response.itemId = itemId;
+  }
+
+  private onAudioDelta(event: AudioDeltaEvent): void {
+    let response = this.response;
+    if (response?.id !== event.response_id) {
+      // A delta for a response we have not seen start (some servers omit response.created): track it now.
+      response = this.startResponse(event.response_id);
+      this.responseActiveUpstream = true;
+    }
+    if (response.interrupted) {
+      this.deps.metrics.audioDroppedBytes.inc({ reason: 'interrupted' }, Math.floor((event.delta.length * 3) / 4));
+      return;
+    }
+    const audio = Buffer.from(event.delta, 'base64');
+    response.itemId ??= event.item_id;
+    response.contentIndex = typeof event.content_index === 'number' ? event.content_index : 0;
+    this.audioProduced = true;
+    this.deps.recorder?.responseAudio(response.id, audio);
+    this.sendAudioToClient(response, audio, response.converter.push(audio));
+  }
+
+  /** Sends converted response audio, unless the client's socket is backed up (then drop and count). */
+  private sendAudioToClient(response: TrackedResponse, upstreamAudio: Buffer, clientAudio: Buffer): void {
+    if (clientAudio.length === 0) {
+      response.deliveredBytes += upstreamAudio.length;
+      return;
+    }
+    const highWaterBytes = this.settings.clientHighWaterMs * bytesPerMs(this.formats.output);
+    if (this.client.bufferedAmount > highWaterBytes) {
+      this.deps.metrics.audioDroppedBytes.inc({ reason: 'client_slow' }, clientAudio.length);
+      if (!this.slowClientReported) {
+        this.slowClientReported = true;
+        this.sendError('client_too_slow');
+      }
+      return;
+    }
+    const now = Date.now();
+    if (response.firstAudioAt === undefined) {
+      response.firstAudioAt = now;
+      if (this.turnEndedAt !== undefined) this.deps.metrics.firstAudioSeconds.observe((now - this.turnEndedAt) / 1000);
+      this.turnEndedAt = undefined;
+    } else if (response.lastAudioAt !== undefined) {
+      this.deps.metrics.audioGapSeconds.observe((now - response.lastAudioAt) / 1000);
+    }
+    response.lastAudioAt = now;
+    response.deliveredBytes += upstreamAudio.length;
+    this.client.send(clientAudio, { binary: true });
+    this.deps.metrics.audioBytes.inc({ direction: 'out' }, clientAudio.length);
+  }
+
+  private onTextDelta(responseId: string | undefined, delta: string | undefined): void {
+    const response = this.response;
+    if (delta === undefined || response === undefined || response.id !== responseId || response.interrupted) return;
+    response.text += delta;
+    this.sendJson({ type: 'textDelta', responseId: response.id, text: delta });
+  }
+
+  private onResponseDone(done: Record<string, unknown> | undefined): void {
+    const responseId = str(done, 'id');
+    const response = this.response;
+    this.responseActiveUpstream = false;
+    if (response !== undefined && response.id === responseId) {
+      response.doneUpstream = true;
+      if (!response.interrupted) {
+        const tail = response.converter.flush();
+        if (tail.length > 0) this.sendAudioToClient(response, Buffer.alloc(0), tail);
+      }
+      // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
+      const status = response.interrupted ? 'cancelled' : (str(done, 'status') ?? 'completed');
+      this.deps.metrics.responsesTotal.inc({ status });
+      this.deps.recorder?.responseEnded(response.id, {
+        status,
+        finalText: response.text,
+        interrupted: response.interrupted,
+        ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
+      });
+      this.sendJson({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text });
+    }
+    if (this.draining) {
+      this.close('shutdown');
+      return;
+    }
+    if (this.deferredResponseCreate) {
+      this.deferredResponseCreate = false;
+      this.requestResponse();
+    }
+  }
+
+  /**
+   * Barge-in (protocol v1): tell the client at once, forward nothing more of the response, make sure the upstream
+   * stops it, and truncate the assistant item at what the user heard (or delete it if nothing was heard).
+   */
+  private interrupt(trigger: 'speech' | 'cancel', clientPlayedMs?: number): void {
+    const response = this.response;
+    const now = Date.now();
+    if (response === undefined || !isAudible(response, this.upstreamOutBytesPerMs, now)) return;
+    const heard = heardMs(response, this.upstreamOutBytesPerMs, now, clientPlayedMs);
+    response.interrupted = true;
+    response.reportedPlayedMs = heard;
+    this.deps.metrics.interruptionsTotal.inc();
+    this.sendJson({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
+    const upstreamCancelsItself = trigger === 'speech' && upstreamInterruptsOnSpeech(this.effectiveSession);
+    if (!response.doneUpstream && !upstreamCancelsItself) this.upstream.send({ type: 'response.cancel' });
+    const repair = itemRepair(response, heard);
+    if (repair.kind === 'truncate') {
+      this.upstream.send({
+        type: 'conversation.item.truncate',
+        item_id: repair.itemId,
+        content_index: repair.contentIndex,
+        audio_end_ms: repair.audioEndMs,
+      });
+    } else if (repair.kind === 'delete') {
+      this.upstream.send({ type: 'conversation.item.delete', item_id: repair.itemId });
+    }
+    this.log.debug({ responseId: response.id, heard, delivered: deliveredMs(response, this.upstreamOutBytesPerMs), trigger }, 'response interrupted');
+  }
+
+  private onUpstreamError(event: ServerEvent): void {
+    const error = obj(event, 'error');
+    const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
+    const message = str(error, 'message') ?? 'The upstream reported an error.';
+    if (QUIET_UPSTREAM_ERRORS.has(code)) {
+      this.log.debug({ upstreamCode: code }, 'harmless upstream error');
+      return;
+    }
+    this.log.warn({ upstreamCode: code, upstreamMessage: message }, 'upstream error event');
+    const failedInitialUpdate = this.phase === 'connecting' && str(error, 'event_id')?.startsWith(SESSION_UPDATE_EVENT_PREFIX);
+    if (failedInitialUpdate || code === 'beta_api_shape_disabled') {
+      this.close('upstream_error', { code: 'upstream_error', message: `The upstream refused the session: ${message}`, upstreamCode: code });
+      return;
+    }
+    this.sendError('upstream_error', message, code);
+  }
+
+  private onUpstreamFailure(failure: UpstreamFailure): void {
+    this.log.warn({ kind: failure.kind, status: failure.status, reason: failure.message }, 'upstream connection failed');
+    if (failure.kind === 'auth') {
+      this.close('upstream_error', { code: 'upstream_auth_failed', message: `The upstream refused the server's credentials (HTTP ${failure.status ?? 0}).` });
+    } else if (failure.kind === 'overloaded') {
+      this.close('upstream_error', {
+        code: 'upstream_unavailable',
+        message: 'The upstream is rate limiting; try again later.',
+        closeCode: CloseCode.tryAgainLater,
+      });
+    } else {
+      this.close('upstream_error', { code: 'upstream_unavailable', message: `The upstream could not be reached: ${failure.message}.` });
+    }
+  }
+
+  private onUpstreamClose(code: number, reason: string): void {
+    this.log.info({ code, reason }, 'upstream closed');
+    if (code === CloseCode.goingAway) {
+      this.close('expired', { code: 'session_expired', message: `The upstream ended the session: ${reason || 'maximum duration reached'}.` });
+    } else {
+      this.close('upstream_error', { code: 'upstream_closed', message: `The upstream closed the session (code ${code}${reason ? `: ${reason}` : ''}).` });
+    }
+  }
+
+  // ---- proxy → client ----
+
+  private sendJson(message: Record<string, unknown>): void {
+    if (this.client.readyState === WebSocket.OPEN) this.client.send(JSON.stringify(message));
+  }
+
+  private sendError(code: ErrorCode, message?: string, upstreamCode?: string): void {
+    this.deps.metrics.errorsTotal.inc({ code });
+    this.sendJson({ ...clientError(code, message, upstreamCode) });
+  }
+}
+
+function upstreamBytesPerMs(format: UpstreamAudioFormat): number {
+  return format.type === 'audio/pcm' ? 48 : 8;
+}

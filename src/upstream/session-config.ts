@@ -1,0 +1,160 @@
+/**
+ * The session we ask the upstream for, in the GA `session.update` shape, and the effective session the upstream
+ * reports, in the client's camelCase shape.
+ */
+import type { SessionDefaults } from '../config/index.js';
+import type { UpstreamAudioFormat } from '../audio/converter.js';
+import { num, obj, str } from './events.js';
+
+export type TurnDetectionSetting =
+  | null
+  | {
+      readonly type: 'server_vad';
+      readonly threshold: number;
+      readonly prefixPaddingMs: number;
+      readonly silenceMs: number;
+      readonly createResponse: boolean;
+      readonly interruptResponse: boolean;
+    }
+  | {
+      readonly type: 'semantic_vad';
+      readonly eagerness: 'low' | 'medium' | 'high' | 'auto';
+      readonly createResponse: boolean;
+      readonly interruptResponse: boolean;
+    };
+
+/** Everything the proxy controls about an upstream session. */
+export interface DesiredSession {
+  readonly instructions: string;
+  readonly voice: string;
+  readonly speed: number;
+  readonly outputModalities: readonly ['audio'] | readonly ['text'];
+  readonly turnDetection: TurnDetectionSetting;
+  readonly transcription: null | { readonly model: string; readonly language?: string };
+  readonly inputFormat: UpstreamAudioFormat;
+  readonly outputFormat: UpstreamAudioFormat;
+}
+
+/** The desired session from the operator's configuration. */
+export function sessionFromDefaults(
+  defaults: SessionDefaults,
+  formats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat },
+): DesiredSession {
+  return {
+    instructions: defaults.instructions,
+    voice: defaults.voice,
+    speed: 1,
+    outputModalities: ['audio'],
+    turnDetection: defaultTurnDetection(defaults, defaults.turnDetection),
+    transcription: defaults.transcriptionModel === null ? null : { model: defaults.transcriptionModel },
+    inputFormat: formats.input,
+    outputFormat: formats.output,
+  };
+}
+
+/** Turn detection of a given mode with the operator's VAD parameters. */
+export function defaultTurnDetection(defaults: SessionDefaults, mode: 'server_vad' | 'semantic_vad' | 'none'): TurnDetectionSetting {
+  if (mode === 'none') return null;
+  if (mode === 'semantic_vad') return { type: 'semantic_vad', eagerness: 'auto', createResponse: true, interruptResponse: true };
+  return {
+    type: 'server_vad',
+    threshold: defaults.vadThreshold,
+    prefixPaddingMs: defaults.vadPrefixPaddingMs,
+    silenceMs: defaults.vadSilenceMs,
+    createResponse: true,
+    interruptResponse: true,
+  };
+}
+
+/**
+ * The GA `session.update` event. `includeVoice` is false once audio has been produced: the upstream refuses a
+ * voice change then, and re-sending the same voice gains nothing.
+ */
+export function sessionUpdateEvent(session: DesiredSession, includeVoice: boolean): Record<string, unknown> {
+  const output: Record<string, unknown> = { format: session.outputFormat, speed: session.speed };
+  if (includeVoice) output.voice = session.voice;
+  return {
+    type: 'session.update',
+    session: {
+      type: 'realtime',
+      instructions: session.instructions,
+      output_modalities: [...session.outputModalities],
+      audio: {
+        input: {
+          format: session.inputFormat,
+          transcription: session.transcription,
+          turn_detection: turnDetectionToWire(session.turnDetection),
+        },
+        output,
+      },
+    },
+  };
+}
+
+function turnDetectionToWire(setting: TurnDetectionSetting): Record<string, unknown> | null {
+  if (setting === null) return null;
+  if (setting.type === 'semantic_vad') {
+    return {
+      type: 'semantic_vad',
+      eagerness: setting.eagerness,
+      create_response: setting.createResponse,
+      interrupt_response: setting.interruptResponse,
+    };
+  }
+  return {
+    type: 'server_vad',
+    threshold: setting.threshold,
+    prefix_padding_ms: setting.prefixPaddingMs,
+    silence_duration_ms: setting.silenceMs,
+    create_response: setting.createResponse,
+    interrupt_response: setting.interruptResponse,
+  };
+}
+
+/** The client's view of an effective upstream session (camelCase, no secrets). */
+export interface ClientSessionView {
+  readonly voice?: string;
+  readonly speed?: number;
+  readonly instructions?: string;
+  readonly outputModalities?: unknown;
+  readonly turnDetection: Record<string, unknown> | null;
+  readonly transcription: Record<string, unknown> | null;
+}
+
+/** Maps the upstream's `session` object to the client's view; instructions only when the client may set them. */
+export function toClientSessionView(session: Record<string, unknown> | undefined, includeInstructions: boolean): ClientSessionView {
+  const input = obj(obj(session, 'audio'), 'input');
+  const output = obj(obj(session, 'audio'), 'output');
+  const turn = obj(input, 'turn_detection');
+  const transcription = obj(input, 'transcription');
+  const view: ClientSessionView = {
+    voice: str(output, 'voice'),
+    speed: num(output, 'speed'),
+    outputModalities: session?.output_modalities,
+    turnDetection:
+      turn === undefined
+        ? null
+        : dropUndefined({
+            type: str(turn, 'type'),
+            threshold: num(turn, 'threshold'),
+            prefixPaddingMs: num(turn, 'prefix_padding_ms'),
+            silenceMs: num(turn, 'silence_duration_ms'),
+            eagerness: str(turn, 'eagerness'),
+            createResponse: turn.create_response,
+            interruptResponse: turn.interrupt_response,
+          }),
+    transcription:
+      transcription === undefined ? null : dropUndefined({ model: str(transcription, 'model'), language: str(transcription, 'language') }),
+  };
+  return includeInstructions ? { ...view, instructions: str(session, 'instructions') } : view;
+}
+
+/** Whether the effective session cancels responses itself when the user starts speaking. */
+export function upstreamInterruptsOnSpeech(session: Record<string, unknown> | undefined): boolean {
+  const turn = obj(obj(obj(session, 'audio'), 'input'), 'turn_detection');
+  return turn !== undefined && turn.interrupt_response !== false;
+}
+
+function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}

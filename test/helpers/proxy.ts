@@ -1,0 +1,58 @@
+/** Starts the emulator and the proxy in-process on port 0, the way every end-to-end test needs them. */
+import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { initAudio } from '../../src/audio/resampler.js';
+import { createLogger } from '../../src/logger/index.js';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { createAuthenticator } from '../../src/auth/index.js';
+
+export const TEST_API_KEY = 'sk-test-emulator-key';
+
+export interface TestProxy {
+  /** ws://127.0.0.1:PORT/ */
+  readonly url: string;
+  /** http://127.0.0.1:PORT */
+  readonly httpUrl: string;
+  readonly emulator: Emulator;
+  readonly server: RunningServer;
+  readonly config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an emulator (with an API key, recording client events) and a proxy that uses it as its `openai`
+ * upstream. `env` overrides proxy variables; `emulator` overrides emulator options.
+ */
+export async function startProxy(options: { env?: Record<string, string>; emulator?: EmulatorOptions } = {}): Promise<TestProxy> {
+  await initAudio();
+  const emulator = await createEmulator({ apiKey: TEST_API_KEY, recordEvents: true, audioPace: 20, ...options.emulator });
+  const result = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    UPSTREAM: 'openai',
+    OPENAI_API_KEY: TEST_API_KEY,
+    OPENAI_REALTIME_URL: emulator.url,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  if (!result.ok) {
+    await emulator.close();
+    throw new Error(`bad test config: ${result.errors.join('; ')}`);
+  }
+  const config = result.config;
+  const server = await startServer(config, {
+    logger: createLogger(config.logLevel),
+    authenticate: createAuthenticator(config.auth),
+  });
+  return {
+    url: server.url,
+    httpUrl: server.httpUrl,
+    emulator,
+    server,
+    config,
+    close: async () => {
+      await server.close();
+      await emulator.close();
+    },
+  };
+}
