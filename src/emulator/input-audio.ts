@@ -1,0 +1,122 @@
+/**
+ * The input audio buffer of one session: bytes appended since the last commit or clear, the
+ * session's audio clock (ms appended since the session started, format-aware) and the VAD.
+ */
+import { bytesPerMs, bytesPerSample, decodeToPcm16 } from './formats.js';
+import type { AudioFormat, TurnDetection } from './types.js';
+import { EnergyVad } from './vad.js';
+import type { VadEvent } from './vad.js';
+
+/** Silence kept in the buffer while VAD waits for speech (older audio can no longer be committed). */
+const IDLE_KEEP_MS = 5000;
+const IDLE_TRIM_AT_MS = 20_000;
+/** semantic_vad is emulated by the energy VAD with a silence duration chosen by eagerness. */
+const EAGERNESS_SILENCE_MS = { low: 1000, medium: 500, auto: 500, high: 250 } as const;
+
+export class InputAudio {
+  private chunks: Buffer[] = [];
+  private bufferBytes = 0;
+  /** Session time (ms) of the first byte in the buffer. */
+  private bufferStartMs = 0;
+  /** Session time (ms) at the end of everything appended so far. */
+  private clockMs = 0;
+  private vad: EnergyVad | null = null;
+
+  constructor(
+    private format: AudioFormat,
+    turnDetection: TurnDetection,
+  ) {
+    this.configure(format, turnDetection);
+  }
+
+  /** ms of audio appended since the session started. */
+  get nowMs(): number {
+    return this.clockMs;
+  }
+
+  /** ms of audio waiting in the buffer. */
+  get bufferedMs(): number {
+    return this.bufferBytes / bytesPerMs(this.format);
+  }
+
+  get inSpeech(): boolean {
+    return this.vad?.inSpeech ?? false;
+  }
+
+  /** Applies a new format or turn detection; a format change drops the buffer (its bytes would be misread). */
+  configure(format: AudioFormat, turnDetection: TurnDetection): void {
+    if (format.type !== this.format.type) this.clear();
+    this.format = format;
+    if (turnDetection === null) {
+      this.vad = null;
+      return;
+    }
+    const silenceDurationMs =
+      turnDetection.type === 'server_vad' ? turnDetection.silence_duration_ms : EAGERNESS_SILENCE_MS[turnDetection.eagerness];
+    const threshold = turnDetection.type === 'server_vad' ? turnDetection.threshold : 0.5;
+    const prefixPaddingMs = turnDetection.type === 'server_vad' ? turnDetection.prefix_padding_ms : 300;
+    this.vad = new EnergyVad(this.rate(), { threshold, prefixPaddingMs, silenceDurationMs }, this.clockMs);
+  }
+
+  /** Appends decoded bytes; returns the VAD events they complete (start times clamped to the buffer). */
+  append(bytes: Buffer): VadEvent[] {
+    this.chunks.push(bytes);
+    this.bufferBytes += bytes.length;
+    this.clockMs += bytes.length / bytesPerMs(this.format);
+    if (this.vad === null) return [];
+    const events = this.vad.push(decodeToPcm16(this.format, bytes));
+    for (const event of events) {
+      if (event.type === 'speech_started') event.audioStartMs = Math.max(event.audioStartMs, Math.ceil(this.bufferStartMs));
+    }
+    if (!this.vad.inSpeech && this.bufferedMs > IDLE_TRIM_AT_MS) this.dropBefore(this.clockMs - IDLE_KEEP_MS);
+    return events;
+  }
+
+  /** Takes the audio between two session times out of the buffer, dropping everything before `endMs`. */
+  takeRange(startMs: number, endMs: number): Buffer {
+    this.dropBefore(startMs);
+    const bytes = this.joined().subarray(0, this.offsetOf(endMs));
+    this.dropBefore(endMs);
+    return Buffer.from(bytes);
+  }
+
+  /** Takes the whole buffer (a manual commit); the VAD forgets any speech in progress. */
+  takeAll(): Buffer {
+    const bytes = this.joined();
+    this.clear();
+    return bytes;
+  }
+
+  /** Empties the buffer (`input_audio_buffer.clear`). */
+  clear(): void {
+    this.chunks = [];
+    this.bufferBytes = 0;
+    this.bufferStartMs = this.clockMs;
+    this.vad?.reset();
+  }
+
+  private rate(): number {
+    return this.format.type === 'audio/pcm' ? 24000 : 8000;
+  }
+
+  private joined(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.bufferBytes)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Byte offset in the buffer of session time `ms`, on a sample boundary, within the buffer. */
+  private offsetOf(ms: number): number {
+    const sample = bytesPerSample(this.format);
+    const raw = Math.round((ms - this.bufferStartMs) * bytesPerMs(this.format));
+    return Math.min(this.bufferBytes, Math.max(0, Math.floor(raw / sample) * sample));
+  }
+
+  private dropBefore(ms: number): void {
+    const offset = this.offsetOf(ms);
+    if (offset === 0) return;
+    const rest = this.joined().subarray(offset);
+    this.chunks = [rest];
+    this.bufferBytes = rest.length;
+    this.bufferStartMs += offset / bytesPerMs(this.format);
+  }
+}

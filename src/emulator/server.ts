@@ -1,0 +1,169 @@
+/**
+ * The emulator's HTTP server: gates each upgrade on path, fault options and API key exactly as
+ * documented (status, JSON body, socket destroyed), then hands the socket to an `EmulatedSession`.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { EmulatedSession } from './session.js';
+import type { CloseSpec, EmulatorSessionRecord } from './session.js';
+
+export type { EmulatorSessionRecord };
+
+export interface EmulatorOptions {
+  /** Default 0 (a random free port). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** When set, upgrades need `Authorization: Bearer <apiKey>` (or `api-key: <apiKey>`), else HTTP 401. */
+  apiKey?: string;
+  /** Refuse every upgrade with this HTTP status (401, 403, 429, 500, …). */
+  refuseHandshakeStatus?: number;
+  /** Close each session `ms` after it opens. */
+  closeAfterMs?: { ms: number; code: number; reason?: string };
+  /** Close the session after `afterDeltas` (default 1) audio deltas of its first response. */
+  closeMidResponse?: { code: number; reason?: string; afterDeltas?: number };
+  /** Extra delay before each server event (order is kept). */
+  eventLatencyMs?: number;
+  /** How many times faster than real time reply audio is sent. Default 4; Infinity = as fast as possible. */
+  audioPace?: number;
+  /** Audio per `response.output_audio.delta`, ms. Default 40. */
+  replyChunkMs?: number;
+  /** Answer each append at once with a delta carrying the same audio; no VAD, no responses. */
+  loopback?: boolean;
+  /** Default 60 minutes; then close 1001 like the real service. */
+  maxSessionMs?: number;
+  /** Keep every client event per session in `sessions[i].events`. */
+  recordEvents?: boolean;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+export interface Emulator {
+  /** `ws://host:port/v1/realtime` (no query). */
+  readonly url: string;
+  readonly port: number;
+  /** One per accepted connection, in order. */
+  readonly sessions: EmulatorSessionRecord[];
+  /** Closes all sessions and the server; idempotent. */
+  close(): Promise<void>;
+}
+
+export const REALTIME_PATH = '/v1/realtime';
+const DEFAULT_AUDIO_PACE = 4;
+const DEFAULT_REPLY_CHUNK_MS = 40;
+const DEFAULT_MAX_SESSION_MS = 60 * 60 * 1000;
+/** One append may carry 15 MiB of audio: 20 MiB of base64 plus the JSON around it. */
+const MAX_PAYLOAD_BYTES = 24 * 1024 * 1024;
+const SHUTDOWN_GRACE_MS = 250;
+
+const STATUS_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
+  401: { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' },
+  403: { type: 'invalid_request_error', code: 'unsupported_country_region_territory', message: 'Forbidden.' },
+  404: { type: 'invalid_request_error', code: null, message: 'Not found.' },
+  429: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached. Please try again later.' },
+  500: { type: 'server_error', code: null, message: 'The server had an error while processing your request.' },
+};
+
+function errorBody(status: number): string {
+  const known = STATUS_ERRORS[status] ?? { type: 'server_error', code: null, message: `HTTP ${status}` };
+  return JSON.stringify({ error: { ...known, param: null } });
+}
+
+/** Answers a refused upgrade on the raw socket and destroys it (ws's `abortHandshake`). */
+function refuse(socket: Duplex, status: number): void {
+  const body = errorBody(status);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Refused'}\r\n` +
+      'Connection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+function authorized(request: IncomingMessage, apiKey: string): boolean {
+  if (request.headers.authorization === `Bearer ${apiKey}`) return true;
+  if (request.headers['api-key'] === apiKey) return true;
+  // Browsers cannot set headers: the service also takes the key as a subprotocol.
+  const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return protocols.includes(`openai-insecure-api-key.${apiKey}`);
+}
+
+/** Starts an emulator listening on `host:port`. */
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const host = options.host ?? '127.0.0.1';
+  const sessions: EmulatorSessionRecord[] = [];
+  const live = new Set<EmulatedSession>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_PAYLOAD_BYTES,
+    handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
+  });
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const status = new URL(request.url ?? '/', 'http://localhost').pathname === REALTIME_PATH ? 426 : 404;
+    response.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(status));
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== REALTIME_PATH) return refuse(socket, 404);
+    if (options.refuseHandshakeStatus !== undefined) return refuse(socket, options.refuseHandshakeStatus);
+    if (options.apiKey !== undefined && !authorized(request, options.apiKey)) return refuse(socket, 401);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const session = new EmulatedSession(ws, {
+        model: url.searchParams.get('model') || null,
+        beta: request.headers['openai-beta'] !== undefined,
+        loopback: options.loopback ?? false,
+        recordEvents: options.recordEvents ?? false,
+        eventLatencyMs: options.eventLatencyMs ?? 0,
+        pacing: { audioPace: options.audioPace ?? DEFAULT_AUDIO_PACE, chunkMs: options.replyChunkMs ?? DEFAULT_REPLY_CHUNK_MS },
+        maxSessionMs: options.maxSessionMs ?? DEFAULT_MAX_SESSION_MS,
+        ...(options.closeAfterMs ? { closeAfterMs: options.closeAfterMs } : {}),
+        ...(options.closeMidResponse ? { closeMidResponse: options.closeMidResponse } : {}),
+        logger,
+      });
+      sessions.push(session.record);
+      live.add(session);
+      ws.once('close', () => live.delete(session));
+      session.start();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${REALTIME_PATH}`;
+  logger.debug({ url }, 'realtime emulator listening');
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= shutdown(server, wss, live);
+    return closed;
+  };
+  return { url, port, sessions, close };
+}
+
+async function shutdown(server: ReturnType<typeof createServer>, wss: WebSocketServer, live: Set<EmulatedSession>): Promise<void> {
+  const closing = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+  for (const session of live) session.close(1001, 'Emulator shutting down');
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const client of wss.clients) client.terminate();
+  wss.close();
+  server.closeAllConnections();
+  await closing;
+}
+
+/** Re-exported for callers that check close reasons. */
+export type { CloseSpec };

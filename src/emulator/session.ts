@@ -1,0 +1,194 @@
+/**
+ * One accepted connection: parses frames, records them, applies the fault-injection options and
+ * owns every timer; the protocol itself lives in `RealtimeEngine`.
+ */
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { defaultSession } from './defaults.js';
+import { RealtimeEngine } from './engine.js';
+import type { Json, Transport } from './engine.js';
+import * as errors from './errors.js';
+import { newId } from './ids.js';
+import { base64ByteLength, extractAppendAudio, loopbackDelta } from './loopback.js';
+import type { Pacing } from './responses.js';
+import type { ApiError } from './types.js';
+
+export interface EmulatorSessionRecord {
+  id: string;
+  /** Every client event received, parsed (only with `recordEvents`). */
+  events: Array<Record<string, unknown>>;
+  /** Total decoded audio bytes appended. */
+  appendedBytes: number;
+  closed: boolean;
+}
+
+export interface CloseSpec {
+  code: number;
+  reason?: string;
+}
+
+export interface SessionOptions {
+  /** null when the URL had no `?model=`: the session reports `missing_model` and closes. */
+  model: string | null;
+  /** The request carried `OpenAI-Beta`: reported as `beta_api_shape_disabled`, then closed. */
+  beta: boolean;
+  loopback: boolean;
+  recordEvents: boolean;
+  eventLatencyMs: number;
+  pacing: Pacing;
+  maxSessionMs: number;
+  closeAfterMs?: CloseSpec & { ms: number };
+  closeMidResponse?: CloseSpec & { afterDeltas?: number };
+  logger: Logger;
+}
+
+/** Close code after a fatal handshake-level error (missing model, beta header). */
+const POLICY_CLOSE = 1008;
+/** How long a closing peer gets to answer the close frame before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+/** "60 minutes", "2 seconds", "1500 milliseconds": the duration in the max-session close reason. */
+export function describeDuration(ms: number): string {
+  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (ms % 60_000 === 0) return plural(ms / 60_000, 'minute');
+  if (ms % 1000 === 0) return plural(ms / 1000, 'second');
+  return plural(ms, 'millisecond');
+}
+
+export class EmulatedSession {
+  readonly record: EmulatorSessionRecord;
+  private readonly engine: RealtimeEngine;
+  private readonly logger: Logger;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing = false;
+  private readonly loopbackIds = { response: newId('resp'), item: newId('item') };
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: SessionOptions,
+  ) {
+    const id = newId('sess');
+    this.record = { id, events: [], appendedBytes: 0, closed: false };
+    this.logger = options.logger.child({ sessionId: id });
+    const session = defaultSession(id, options.model ?? '', Date.now());
+    this.engine = new RealtimeEngine(this.transport(), session, options.pacing, this.logger);
+  }
+
+  /** Greets the client (or refuses it) and starts listening. */
+  start(): void {
+    this.socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    this.socket.on('close', () => this.onClosed());
+    this.socket.on('error', (error) => this.logger.debug({ err: error }, 'socket error'));
+    if (this.options.beta) return this.fatal(errors.betaShapeDisabled());
+    if (this.options.model === null) return this.fatal(errors.missingModel());
+    this.logger.debug({ model: this.options.model }, 'session started');
+    this.emit('session.created', { session: this.engine.session });
+    const { maxSessionMs, closeAfterMs } = this.options;
+    this.later(() => this.close(1001, `Your session hit the maximum duration of ${describeDuration(maxSessionMs)}.`), maxSessionMs);
+    if (closeAfterMs) this.later(() => this.close(closeAfterMs.code, closeAfterMs.reason ?? ''), closeAfterMs.ms);
+  }
+
+  /** Closes with `code`; idempotent. Events already queued (see `eventLatencyMs`) go out first. */
+  close(code: number, reason = ''): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.engine.abort();
+    const closeNow = (): void => {
+      if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+        this.socket.close(code, reason);
+      }
+      const grace = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+      grace.unref();
+      this.socket.once('close', () => clearTimeout(grace));
+    };
+    if (this.options.eventLatencyMs > 0) this.later(closeNow, this.options.eventLatencyMs, true);
+    else closeNow();
+  }
+
+  private fatal(error: ApiError): void {
+    this.sendError(error, null);
+    this.close(POLICY_CLOSE, error.code);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    if (isBinary) return this.sendError(errors.binaryFrame(), null);
+    const text = data.toString('utf8');
+    if (this.options.loopback && !this.options.recordEvents) {
+      const audio = extractAppendAudio(text);
+      if (audio !== undefined) return this.echo(audio);
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(text);
+    } catch {
+      return this.sendError(errors.invalidJson(), null);
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) return this.sendError(errors.invalidJson(), null);
+    const json = event as Json;
+    if (this.options.recordEvents) this.record.events.push(json);
+    if (json.type === 'input_audio_buffer.append' && typeof json.audio === 'string') {
+      this.record.appendedBytes += base64ByteLength(json.audio);
+      if (this.options.loopback) return this.echo(json.audio, false);
+    }
+    this.engine.handle(json);
+  }
+
+  /** Loopback: the appended base64 goes straight back as an audio delta. */
+  private echo(base64: string, count = true): void {
+    if (count) this.record.appendedBytes += base64ByteLength(base64);
+    const { response, item } = this.loopbackIds;
+    this.deliver(loopbackDelta(newId('event'), response, item, base64));
+  }
+
+  private transport(): Transport {
+    return {
+      emit: (type, fields) => this.emit(type, fields),
+      error: (error, clientEventId) => this.sendError(error, clientEventId),
+      later: (fn, ms) => this.later(fn, ms),
+      bufferedAmount: () => this.socket.bufferedAmount,
+      onAudioDelta: (first, deltas) => {
+        const fault = this.options.closeMidResponse;
+        if (fault && first && deltas >= (fault.afterDeltas ?? 1)) this.close(fault.code, fault.reason ?? '');
+      },
+    };
+  }
+
+  private emit(type: string, fields: Json): void {
+    if (this.closing) return;
+    this.deliver(JSON.stringify({ type, event_id: newId('event'), ...fields }));
+  }
+
+  private sendError(error: ApiError, clientEventId: string | null): void {
+    this.logger.debug({ code: error.code, param: error.param }, 'client error');
+    const body = { type: error.type ?? 'invalid_request_error', code: error.code, message: error.message, param: error.param, event_id: clientEventId };
+    this.deliver(JSON.stringify({ type: 'error', event_id: newId('event'), error: body }));
+  }
+
+  private deliver(text: string): void {
+    if (this.options.eventLatencyMs > 0) this.later(() => this.sendNow(text), this.options.eventLatencyMs, true);
+    else this.sendNow(text);
+  }
+
+  private sendNow(text: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+  }
+
+  /** A timer released when the socket closes; `evenIfClosing` for deliveries queued before a close. */
+  private later(fn: () => void, ms: number, evenIfClosing = false): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (evenIfClosing || !this.closing) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private onClosed(): void {
+    this.record.closed = true;
+    this.closing = true;
+    this.engine.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.logger.debug('session closed');
+  }
+}
