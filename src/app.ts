@@ -14,7 +14,7 @@ import { clientError, CloseCode } from './errors/index.js';
 import { createHttpHandler } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
-import { SessionBridge } from './session/bridge.js';
+import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { abortHandshake, checkUpgrade, type Authenticator } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 
@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly metrics?: Metrics;
   /** Checks client credentials at the upgrade (none: every client may connect). */
   readonly authenticate?: Authenticator;
+  /** Creates each session's recorder (none: recording off). */
+  readonly createRecorder?: BridgeDeps['createRecorder'];
 }
 
 export interface RunningServer {
@@ -55,6 +57,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const startedAt = Date.now();
   const sessions = new Set<SessionBridge>();
   const sockets = new Map<WebSocket, string>();
+  /** Sessions that have closed but may still be finishing their recordings. */
+  const finishing = new Set<Promise<void>>();
   let draining = false;
 
   const info = buildInfo(config, upstream);
@@ -120,7 +124,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         {
           logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
           metrics,
-          onClosed: (closed) => sessions.delete(closed),
+          ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
+          onClosed: (closed) => {
+            sessions.delete(closed);
+            const done = closed.finished().finally(() => finishing.delete(done));
+            finishing.add(done);
+          },
         },
       );
       sessions.add(bridge);
@@ -165,6 +174,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       for (const bridge of sessions) bridge.drain(config.shutdownGraceMs);
       await waitUntil(() => sessions.size === 0, config.shutdownGraceMs);
       for (const bridge of [...sessions]) bridge.close('shutdown');
+      await Promise.allSettled([...finishing]);
       for (const client of sockets.keys()) client.close(CloseCode.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -45,7 +45,8 @@ export interface BridgeSettings {
 export interface BridgeDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly recorder?: SessionRecorder;
+  /** Creates this session's recorder (absent when recording is off). */
+  readonly createRecorder?: (sessionId: string, formats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat }) => SessionRecorder;
   /** Called once, after the session has fully closed. */
   readonly onClosed?: (bridge: SessionBridge) => void;
 }
@@ -83,6 +84,8 @@ export class SessionBridge {
   private turnEndedAt: number | undefined;
   private slowClientReported = false;
   private draining = false;
+  private readonly recorder: SessionRecorder | undefined;
+  private recorderClosed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: WebSocket,
@@ -95,6 +98,7 @@ export class SessionBridge {
     this.inbound = createInboundConverter(formats.input, this.upstreamFormats.input);
     this.upstreamOutBytesPerMs = upstreamBytesPerMs(this.upstreamFormats.output);
     this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
+    this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     deps.metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
 
@@ -120,6 +124,11 @@ export class SessionBridge {
     return this.phase === 'closed';
   }
 
+  /** Resolves once the session is closed and its recordings are complete on disk. */
+  async finished(): Promise<void> {
+    await this.recorderClosed;
+  }
+
   /** Starts draining: tells the client, lets an in-flight response finish (the caller enforces the grace). */
   drain(graceMs: number): void {
     if (this.phase === 'closed' || this.draining) return;
@@ -142,7 +151,7 @@ export class SessionBridge {
     if (this.client.readyState === WebSocket.OPEN) this.client.close(closeCode, reason);
     this.upstream.close();
     this.pending.length = 0;
-    void this.deps.recorder?.close();
+    this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
     this.deps.metrics.sessionsActive.dec();
     this.deps.metrics.sessionsTotal.inc({ outcome });
     this.log.info({ outcome, closeCode, durationMs: Date.now() - this.startedAt }, 'session closed');
@@ -258,7 +267,7 @@ export class SessionBridge {
   private sendAudioUpstream(audio: Buffer): void {
     if (audio.length === 0) return;
     this.upstream.appendAudio(audio);
-    this.deps.recorder?.inputAudio(audio);
+    this.recorder?.inputAudio(audio);
   }
 
   private sendSessionUpdate(): void {
@@ -365,7 +374,7 @@ export class SessionBridge {
   private startResponse(responseId: string): TrackedResponse {
     const response = newResponse(responseId, createOutboundConverter(this.upstreamFormats.output, this.formats.output));
     this.response = response;
-    this.deps.recorder?.responseStarted(responseId);
+    this.recorder?.responseStarted(responseId);
     this.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
     return response;
   }
@@ -390,7 +399,7 @@ export class SessionBridge {
     response.itemId ??= event.item_id;
     response.contentIndex = typeof event.content_index === 'number' ? event.content_index : 0;
     this.audioProduced = true;
-    this.deps.recorder?.responseAudio(response.id, audio);
+    this.recorder?.responseAudio(response.id, audio);
     this.sendAudioToClient(response, audio, response.converter.push(audio));
   }
 
@@ -443,7 +452,7 @@ export class SessionBridge {
       // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
       const status = response.interrupted ? 'cancelled' : (str(done, 'status') ?? 'completed');
       this.deps.metrics.responsesTotal.inc({ status });
-      this.deps.recorder?.responseEnded(response.id, {
+      this.recorder?.responseEnded(response.id, {
         status,
         finalText: response.text,
         interrupted: response.interrupted,

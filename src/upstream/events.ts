@@ -77,7 +77,7 @@ function parseWithLargeDelta(text: string): ServerEvent | undefined {
   if (delta.includes('\\')) return parseWhole(text);
   const rest = parseWhole(`${text.slice(0, start)}${text.slice(end)}`);
   if (rest === undefined) return undefined;
-  return { ...rest, delta } as ServerEvent;
+  return { ...rest, delta };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('defaults to the local emulator without a key, with the documented defaults', () => {
+    const result = loadConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { config } = result;
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.upstream.kind).toBe('local');
+    expect(config.preopenBufferMs).toBe(5000);
+    expect(config.maxFrameBytes).toBe(262144);
+    expect(config.shutdownGraceMs).toBe(10000);
+    expect(config.session).toMatchObject({ voice: 'marin', turnDetection: 'server_vad', vadThreshold: 0.5 });
+    expect(config.limits.clientConfigKeys).not.toContain('instructions');
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('uses OpenAI when a key is set, with optional org and project headers', () => {
+    const result = loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_ORG_ID: 'org-1', OPENAI_PROJECT_ID: 'proj-1' });
+    expect(result.ok && result.config.upstream).toEqual({
+      kind: 'openai',
+      url: 'wss://api.openai.com/v1/realtime',
+      model: 'gpt-realtime',
+      headers: { Authorization: 'Bearer sk-x', 'OpenAI-Organization': 'org-1', 'OpenAI-Project': 'proj-1' },
+    });
+  });
+
+  it('builds the Azure GA URL with the api-key header and no api-version', () => {
+    const result = loadConfig({
+      UPSTREAM: 'azure',
+      AZURE_OPENAI_ENDPOINT: 'https://res.openai.azure.com/',
+      AZURE_OPENAI_API_KEY: 'az-key',
+      AZURE_OPENAI_DEPLOYMENT: 'my-realtime',
+    });
+    expect(result.ok && result.config.upstream).toEqual({
+      kind: 'azure',
+      url: 'wss://res.openai.azure.com/openai/v1/realtime',
+      model: 'my-realtime',
+      headers: { 'api-key': 'az-key' },
+    });
+  });
+
+  it('reports every problem at once, by variable name', () => {
+    const result = loadConfig({
+      PORT: '99999',
+      UPSTREAM: 'openai',
+      TURN_DETECTION: 'sometimes',
+      VAD_SILENCE_MS: '1.5',
+      CLIENT_CONFIG_KEYS: 'voice,temperature',
+      TRUST_PROXY: 'maybe',
+      OPENAI_REALTIME_URL: 'ftp://x',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.errors.join('\n');
+    for (const name of ['PORT', 'OPENAI_API_KEY', 'TURN_DETECTION', 'VAD_SILENCE_MS', 'CLIENT_CONFIG_KEYS', 'TRUST_PROXY', 'OPENAI_REALTIME_URL']) {
+      expect(text).toContain(name);
+    }
+    expect(result.errors).toHaveLength(7);
+  });
+
+  it('allows "*" origins only when set explicitly, and empty CLIENT_CONFIG_KEYS locks everything', () => {
+    const result = loadConfig({ ALLOWED_ORIGINS: '*', CLIENT_CONFIG_KEYS: '' });
+    expect(result.ok && result.config.allowedOrigins).toEqual(['*']);
+    expect(result.ok && result.config.limits.clientConfigKeys).toEqual([]);
+    expect(loadConfig({}).ok && (loadConfig({}) as { config: { allowedOrigins: string[] } }).config.allowedOrigins).toEqual([
+      'http://localhost:5173',
+    ]);
+  });
+});

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
+
+let proxy: TestProxy | undefined;
+let client: TestClient | undefined;
+
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await proxy?.close();
+  proxy = undefined;
+});
+
+async function connected(query = '', env: Record<string, string> = {}): Promise<TestClient> {
+  proxy = await startProxy({ env });
+  client = await TestClient.connect(`${proxy.url}${query}`);
+  await client.waitForType('AIConnected');
+  return client;
+}
+
+/** Sends a frame, expects one non-fatal error with `code`, and proves the session still works. */
+async function expectRecoverableError(c: TestClient, send: () => void, code: string): Promise<void> {
+  const before = c.json.length;
+  send();
+  const error = await c.waitFor((m) => m.type === 'error', 5000, before);
+  expect(error).toMatchObject({ code, fatal: false });
+  expect(typeof error.message).toBe('string');
+  c.sendJson({ type: 'ping', id: code });
+  await c.waitFor((m) => m.type === 'pong' && m.id === code);
+}
+
+describe('bad client input gets a clear error and the session goes on', () => {
+  it.each([
+    ['malformed JSON', '{"type": "ping"', 'invalid_json'],
+    ['a JSON array', '[1,2]', 'invalid_message'],
+    ['no type', '{"id":1}', 'invalid_message'],
+    ['an unknown type', '{"type":"launch_rockets"}', 'unknown_message_type'],
+    ['text without text', '{"type":"text"}', 'invalid_message'],
+    ['empty text', '{"type":"text","text":"   "}', 'invalid_message'],
+    ['audio that is not base64', '{"type":"audio","audio":"!!notbase64!!"}', 'invalid_message'],
+    ['playback without responseId', '{"type":"playback","playedMs":10}', 'invalid_message'],
+    ['cancel with a negative playedMs', '{"type":"cancel","playedMs":-5}', 'invalid_message'],
+    ['config with an unknown key', '{"type":"config","temperature":0.2}', 'invalid_message'],
+    ['config with a bad voice', '{"type":"config","voice":"robot"}', 'invalid_message'],
+    ['config with both modalities', '{"type":"config","outputModalities":["audio","text"]}', 'invalid_message'],
+    ['config with a threshold above 1', '{"type":"config","turnDetection":{"type":"server_vad","threshold":3}}', 'invalid_message'],
+  ])('%s → %s', async (_label, frame, code) => {
+    const c = await connected();
+    await expectRecoverableError(c, () => c.socket.send(frame), code);
+  });
+
+  it('an odd-length PCM16 frame → invalid_audio_frame', async () => {
+    const c = await connected();
+    await expectRecoverableError(c, () => c.sendBinary(Buffer.alloc(321)), 'invalid_audio_frame');
+  });
+
+  it('any length of G.711 is valid (no error for an odd frame)', async () => {
+    const c = await connected('?inputFormat=g711_ulaw');
+    c.sendBinary(Buffer.alloc(161, 0xff));
+    c.sendJson({ type: 'ping', id: 'g711' });
+    await c.waitFor((m) => m.type === 'pong');
+    expect(c.json.some((m) => m.type === 'error')).toBe(false);
+  });
+
+  it('a frame over MAX_FRAME_BYTES closes with 1009', async () => {
+    const c = await connected('', { MAX_FRAME_BYTES: '4096' });
+    c.sendBinary(Buffer.alloc(4098));
+    expect((await c.waitForClose()).code).toBe(1009);
+  });
+
+  it.each([
+    ['?inputRate=17000', 'inputRate'],
+    ['?inputFormat=mp3', 'mp3'],
+    ['?inputFormat=g711_ulaw&inputRate=16000', '8000'],
+    ['?outputRate=abc', 'outputRate'],
+  ])('invalid query %s → invalid_audio_format, then close 1008', async (query, mentions) => {
+    proxy = await startProxy();
+    client = await TestClient.connect(`${proxy.url}${query}`);
+    const error = await client.waitFor((m) => m.type === 'error');
+    expect(error).toMatchObject({ code: 'invalid_audio_format', fatal: true });
+    expect(String(error.message)).toContain(mentions);
+    expect((await client.waitForClose()).code).toBe(1008);
+    expect(proxy.emulator.sessions).toHaveLength(0);
+  });
+});
+
+describe('the upgrade gate', () => {
+  it('refuses other paths with 404', async () => {
+    proxy = await startProxy();
+    await expect(TestClient.connect(`${proxy.url}v1/realtime`)).rejects.toEqual(new UpgradeRejected(404));
+  });
+
+  it('refuses a browser origin that is not allowed with 403, allows listed and same-origin pages', async () => {
+    proxy = await startProxy({ env: { ALLOWED_ORIGINS: 'https://app.example' } });
+    await expect(TestClient.connect(proxy.url, { origin: 'https://evil.example' })).rejects.toEqual(new UpgradeRejected(403));
+    client = await TestClient.connect(proxy.url, { origin: 'https://app.example' });
+    await client.waitForType('AIConnected');
+    client.close();
+    client = await TestClient.connect(proxy.url, { origin: proxy.httpUrl });
+    await client.waitForType('AIConnected');
+  });
+});

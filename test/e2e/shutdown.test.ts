@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestClient } from '../helpers/ws-client.js';
+import { streamSamples, utterance } from '../helpers/voice.js';
+
+let child: ChildProcess | undefined;
+
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+/** Starts `npm start`'s entry point as a real process (local emulator upstream) and resolves with its port. */
+async function startProcess(env: Record<string, string>): Promise<{ port: number; exit: Promise<number | null> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', UPSTREAM: 'local', OPENAI_API_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  const exit = once(proc, 'exit').then(([code]) => code as number | null);
+  const lines = createInterface({ input: proc.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
+    lines.on('line', (line) => {
+      const record = JSON.parse(line) as { msg?: string; port?: number };
+      if (record.msg === 'listening' && record.port !== undefined) {
+        clearTimeout(timer);
+        resolve(record.port);
+      }
+    });
+  });
+  return { port, exit };
+}
+
+describe('graceful shutdown (SIGTERM)', () => {
+  it('tells clients, lets the in-flight response finish, closes with 1001, exits 0', async () => {
+    const { port, exit } = await startProcess({ SHUTDOWN_GRACE_MS: '5000' });
+    const busy = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=16000`);
+    const idle = await TestClient.connect(`ws://127.0.0.1:${port}/`);
+    await busy.waitForType('AIConnected');
+    await idle.waitForType('AIConnected');
+    await streamSamples(busy, utterance(16000, 1500, 700).all, 16000);
+    await busy.waitForType('AIResponseStart', 10_000);
+
+    child?.kill('SIGTERM');
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
+    if (ready) expect(ready.status).toBe(503);
+
+    expect(await idle.waitForType('ServerShuttingDown')).toMatchObject({ graceMs: 5000 });
+    expect((await idle.waitForClose()).code).toBe(1001);
+    await busy.waitForType('ServerShuttingDown');
+    const end = await busy.waitForType('AIResponseEnd', 10_000);
+    expect(end.status).toBe('completed');
+    expect((await busy.waitForClose(10_000)).code).toBe(1001);
+    expect(await exit).toBe(0);
+  });
+
+  it('refuses to start on invalid configuration, naming every bad variable, exit 1', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'eighty', VAD_THRESHOLD: '2', UPSTREAM: 'azure', OPENAI_API_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let stderr = '';
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    for (const name of ['PORT', 'VAD_THRESHOLD', 'AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']) {
+      expect(stderr).toContain(name);
+    }
+  });
+});
