@@ -125,6 +125,7 @@ class Conversation {
   private activeResponses = new Set<unknown>();
   private userSpeaking = false;
   private closeInfo: CloseInfo | undefined;
+  private everOpened = false;
   private connectFailure: string | undefined;
   private readonly socket: WebSocket;
   private readonly startedAt = performance.now();
@@ -136,6 +137,9 @@ class Conversation {
   ) {
     const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
     this.socket = new WebSocket(url, { headers, perMessageDeflate: false });
+    this.socket.on('open', () => {
+      this.everOpened = true;
+    });
     this.socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.onAudio(data);
       else this.onText(data);
@@ -217,7 +221,7 @@ class Conversation {
     } catch {
       this.socket.terminate();
     }
-    return this.closeInfo ?? { code: undefined, reason: '' };
+    return this.everOpened && this.closeInfo ? this.closeInfo : { code: undefined, reason: '' };
   }
 
   private onText(data: Buffer): void {

@@ -118,15 +118,12 @@ function parseFormat(view: DataView, offset: number, bytes: number): FormatChunk
   }
   if (channels < 1) throw new WavFormatError('zero channels');
   if (rate < 1) throw new WavFormatError('zero sample rate');
-  const bytesPerSample = bitsPerSample / 8;
-  if (blockAlign < channels * bytesPerSample) throw new WavFormatError(`block align ${blockAlign} too small`);
-  if (tag === FORMAT_PCM && [8, 16, 24, 32].includes(bitsPerSample)) {
-    return { encoding: 'pcm', channels, rate, blockAlign, bitsPerSample };
-  }
-  if (tag === FORMAT_FLOAT && (bitsPerSample === 32 || bitsPerSample === 64)) {
-    return { encoding: 'float', channels, rate, blockAlign, bitsPerSample };
-  }
-  throw new WavFormatError(`unsupported encoding: format tag ${tag} with ${bitsPerSample} bits per sample`);
+  let encoding: 'pcm' | 'float';
+  if (tag === FORMAT_PCM && [8, 16, 24, 32].includes(bitsPerSample)) encoding = 'pcm';
+  else if (tag === FORMAT_FLOAT && (bitsPerSample === 32 || bitsPerSample === 64)) encoding = 'float';
+  else throw new WavFormatError(`unsupported encoding: format tag ${tag} with ${bitsPerSample} bits per sample`);
+  if (blockAlign < (channels * bitsPerSample) / 8) throw new WavFormatError(`block align ${blockAlign} too small`);
+  return { encoding, channels, rate, blockAlign, bitsPerSample };
 }
 
 function decodeToMono(view: DataView, offset: number, bytes: number, format: FormatChunk): Int16Array {
