@@ -1,0 +1,445 @@
+/**
+ * Streaming polyphase windowed-sinc (Kaiser) resampler for mono PCM16 little-endian.
+ *
+ * Design (all frequencies relative to the lower of the two rates, `lowRate`):
+ * - passband flat to 0.425·lowRate (0.85 × the lower Nyquist), stopband from 0.575·lowRate at ≥ 96 dB,
+ *   so nothing aliases or images into the passband (a 10 kHz tone at 24 kHz cannot reach 16 kHz output);
+ * - the prototype is about 41 taps at `lowRate`, i.e. ~20 lower-rate samples of look-ahead:
+ *   1.3 ms at 16 kHz, 2.6 ms at 8 kHz (the product is latency-bound, so the filter is as short as the
+ *   quality bars allow);
+ * - the cutoff sits exactly at lowRate/2, so the prototype is a Nyquist filter: its zero taps are
+ *   dropped from the tables (for 16→24 one output in three is a plain copy; 2:1 halves the work);
+ * - rates are reduced to L/M (16→24 is 3/2, 48→24 is 1/2, 8→24 is 3/1, 44.1→24 is 80/147); one
+ *   coefficient row per output phase is precomputed per rate pair (Float64Array), and the
+ *   phase/input-step sequence of one L-output cycle is tabulated, so the hot loop is integer
+ *   stepping plus a dot product. Integer ratios are just the small-L cases of the same tables.
+ *
+ * Stream alignment and length: output sample n is the input signal at input time n·from/to (no
+ * offset in content), computed once input up to that time plus the filter half-width has arrived;
+ * the filter half-width is the only added latency. After N input samples and `flush()`, the total
+ * output is exactly ceil(N·to/from) samples, whatever the chunking (flush completes the filter with
+ * zeros so the last samples are not lost). Output is rounded to nearest and clamped to int16.
+ */
+import { endianness } from 'node:os';
+
+export interface Resampler {
+  readonly fromRate: number;
+  readonly toRate: number;
+  /** Resamples a chunk of whole PCM16LE samples; returns what is ready (possibly empty). */
+  push(pcm16le: Buffer): Buffer;
+  /** Emits the remaining output (the filter tail) and resets the stream. */
+  flush(): Buffer;
+}
+
+const PASS_EDGE = 0.425; // × lowRate
+const STOP_EDGE = 0.575; // × lowRate: symmetric about lowRate/2, which makes a Nyquist (L-th band) filter
+const STOPBAND_DB = 96;
+/** Largest number of polyphase rows we accept (11025↔24000 needs 320). */
+const MAX_PHASES = 2000;
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+const EMPTY = Buffer.alloc(0);
+
+interface PolyphaseTable {
+  readonly phases: number; // L
+  readonly step: number; // M
+  /** Look-ahead in input samples: the last input index any row touches, relative to the output's base. */
+  readonly lookAhead: number;
+  /** Look-back in input samples: the first input index any row touches is base − lookBack. */
+  readonly lookBack: number;
+  /**
+   * Rows with their exact-zero taps removed (a cutoff at lowRate/2 zeroes every L-th tap of the
+   * prototype; for 16→24 one row in three is a single 1.0). Row p's taps are
+   * `coefficients[rowStart[p] .. rowStart[p] + rowLength[p])`, applied to input indices
+   * base + rowFirst[p] + offsets[...] — or, when `rowContiguous[p]`, to consecutive inputs.
+   */
+  readonly coefficients: Float64Array;
+  readonly offsets: Int32Array;
+  readonly rowStart: Int32Array;
+  readonly rowLength: Int32Array;
+  readonly rowFirst: Int32Array;
+  readonly rowContiguous: Uint8Array;
+  /** For output i of a cycle: its row. */
+  readonly rowOf: Int32Array;
+  /** For output i of a cycle: floor(i·M/L), its base input index within the cycle. */
+  readonly baseOf: Int32Array;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Modified Bessel function of the first kind, order 0 (series; converges fast for β ≤ 12). */
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  const half = x / 2;
+  for (let k = 1; k < 50; k++) {
+    term *= (half / k) * (half / k);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+const tables = new Map<string, PolyphaseTable>();
+
+function buildTable(fromRate: number, toRate: number): PolyphaseTable {
+  const divisor = gcd(fromRate, toRate);
+  const phases = toRate / divisor;
+  const step = fromRate / divisor;
+  if (phases > MAX_PHASES) throw new RangeError(`resampling ${fromRate} → ${toRate} Hz needs ${phases} filter phases (max ${MAX_PHASES})`);
+  const lowRate = Math.min(fromRate, toRate);
+  // Kaiser design: transition width in cycles per lowRate sample → prototype length in lowRate samples.
+  const transition = STOP_EDGE - PASS_EDGE;
+  const lengthLow = (STOPBAND_DB - 7.95) / (2.285 * 2 * Math.PI * transition);
+  const beta = 0.1102 * (STOPBAND_DB - 8.7);
+  const cutoffLow = (PASS_EDGE + STOP_EDGE) / 2; // × lowRate, the −6 dB point
+  // Everything below is in input-sample time units.
+  const scale = fromRate / lowRate; // > 1 when downsampling: the kernel widens
+  const halfWidth = (lengthLow / 2) * scale;
+  const cutoff = cutoffLow / scale; // cycles per input sample
+  const reach = Math.ceil(halfWidth);
+  const i0Beta = besselI0(beta);
+  const rows: { first: number; taps: number[]; offsets: number[] }[] = [];
+  let lookAhead = 0;
+  let lookBack = 0;
+  for (let p = 0; p < phases; p++) {
+    const frac = p / phases; // output time = base + frac
+    const taps: number[] = [];
+    const offsets: number[] = [];
+    let sum = 0;
+    for (let k = -reach; k <= reach + 1; k++) {
+      const tau = frac - k; // output time − input index
+      const ratio = tau / halfWidth;
+      if (Math.abs(ratio) >= 1) continue;
+      const x = 2 * cutoff * tau;
+      const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+      const value = 2 * cutoff * sinc * (besselI0(beta * Math.sqrt(1 - ratio * ratio)) / i0Beta);
+      if (Math.abs(value) < 1e-12) continue; // a zero of the sinc
+      taps.push(value);
+      offsets.push(k);
+      sum += value;
+    }
+    // Unity DC gain on every phase, so a constant input gives a constant output.
+    const first = offsets[0] ?? 0;
+    rows.push({ first, taps: taps.map((t) => t / sum), offsets: offsets.map((k) => k - first) });
+    lookBack = Math.max(lookBack, -first);
+    lookAhead = Math.max(lookAhead, offsets[offsets.length - 1] ?? 0);
+  }
+  const total = rows.reduce((n, row) => n + row.taps.length, 0);
+  const coefficients = new Float64Array(total);
+  const offsets = new Int32Array(total);
+  const rowStart = new Int32Array(phases);
+  const rowLength = new Int32Array(phases);
+  const rowFirst = new Int32Array(phases);
+  const rowContiguous = new Uint8Array(phases);
+  let at = 0;
+  rows.forEach((row, p) => {
+    rowStart[p] = at;
+    rowLength[p] = row.taps.length;
+    rowFirst[p] = row.first;
+    rowContiguous[p] = row.offsets.every((k, i) => k === i) ? 1 : 0;
+    coefficients.set(row.taps, at);
+    offsets.set(row.offsets, at);
+    at += row.taps.length;
+  });
+  const rowOf = new Int32Array(phases);
+  const baseOf = new Int32Array(phases);
+  for (let i = 0; i < phases; i++) {
+    rowOf[i] = (i * step) % phases;
+    baseOf[i] = Math.floor((i * step) / phases);
+  }
+  return { phases, step, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf };
+}
+
+function tableFor(fromRate: number, toRate: number): PolyphaseTable {
+  const key = `${fromRate}>${toRate}`;
+  let table = tables.get(key);
+  if (table === undefined) {
+    table = buildTable(fromRate, toRate);
+    tables.set(key, table);
+  }
+  return table;
+}
+
+/** The rates the proxy resamples between (PCM16 client rates and 24 kHz upstream). */
+const PRELOAD_RATES = [8000, 11025, 12000, 16000, 22050, 32000, 44100, 48000];
+
+let initialised: Promise<void> | undefined;
+
+/**
+ * Prepares the filter tables for every supported rate pair (a few ms, once). Idempotent.
+ * Pure TypeScript, no WASM: createResampler also works without it, building a table on first use.
+ */
+export function initAudio(): Promise<void> {
+  initialised ??= Promise.resolve().then(() => {
+    for (const rate of PRELOAD_RATES) {
+      tableFor(rate, 24000);
+      tableFor(24000, rate);
+    }
+  });
+  return initialised;
+}
+
+/** Filter look-ahead of a rate pair in ms: the latency the resampler adds (0 for equal rates). */
+export function resamplerDelayMs(fromRate: number, toRate: number): number {
+  if (fromRate === toRate) return 0;
+  return (tableFor(fromRate, toRate).lookAhead / fromRate) * 1000;
+}
+
+/** Reads whole PCM16LE samples of `data` into `target` from `offset`, whatever the Buffer's alignment. */
+function readPcm16Into(data: Buffer, target: Float64Array, offset: number): void {
+  const count = data.length >> 1;
+  if (LITTLE_ENDIAN_HOST && (data.byteOffset & 1) === 0) {
+    const view = new Int16Array(data.buffer, data.byteOffset, count);
+    for (let i = 0; i < count; i++) target[offset + i] = view[i] as number;
+  } else {
+    for (let i = 0; i < count; i++) target[offset + i] = data.readInt16LE(i * 2);
+  }
+}
+
+class PassThroughResampler implements Resampler {
+  constructor(
+    readonly fromRate: number,
+    readonly toRate: number,
+  ) {}
+  push(pcm16le: Buffer): Buffer {
+    return pcm16le;
+  }
+  flush(): Buffer {
+    return EMPTY;
+  }
+}
+
+class PolyphaseResampler implements Resampler {
+  private readonly table: PolyphaseTable;
+  /** Input samples from absolute input index `historyStart`; indices < 0 are the zeros before the stream. */
+  private history: Float64Array;
+  private historyStart = 0;
+  private historyLength = 0;
+  /** Count of input samples received (relative to the last rebase). */
+  private inputCount = 0;
+  /** Next output: cycle number and index within the cycle (output n = cycle·L + index). */
+  private cycle = 0;
+  private index = 0;
+
+  constructor(
+    readonly fromRate: number,
+    readonly toRate: number,
+  ) {
+    this.table = tableFor(fromRate, toRate);
+    this.history = new Float64Array(this.table.lookBack + this.table.lookAhead + 2048);
+    this.reset();
+  }
+
+  push(pcm16le: Buffer): Buffer {
+    const count = pcm16le.length >> 1;
+    if (count === 0) return EMPTY;
+    this.reserve(count);
+    readPcm16Into(pcm16le, this.history, this.historyLength);
+    this.historyLength += count;
+    this.inputCount += count;
+    return this.produce(this.inputCount - 1 - this.table.lookAhead, Number.MAX_SAFE_INTEGER);
+  }
+
+  flush(): Buffer {
+    const { lookAhead, phases, step } = this.table;
+    // Complete the filter with zeros and emit the outputs whose time is before the end of the input.
+    this.reserve(lookAhead);
+    this.history.fill(0, this.historyLength, this.historyLength + lookAhead);
+    this.historyLength += lookAhead;
+    const out = this.produce(Number.MAX_SAFE_INTEGER, Math.ceil((this.inputCount * phases) / step));
+    this.reset();
+    return out;
+  }
+
+  private reset(): void {
+    const { lookBack } = this.table;
+    this.historyStart = -lookBack;
+    this.historyLength = lookBack;
+    this.history.fill(0, 0, lookBack);
+    this.inputCount = 0;
+    this.cycle = 0;
+    this.index = 0;
+  }
+
+  private reserve(extra: number): void {
+    if (this.historyLength + extra <= this.history.length) return;
+    const grown = new Float64Array(Math.max(this.history.length * 2, this.historyLength + extra));
+    grown.set(this.history.subarray(0, this.historyLength));
+    this.history = grown;
+  }
+
+  /** Computes the outputs whose base input index ≤ `maxBase` and whose index < `maxOutput`. */
+  private produce(maxBase: number, maxOutput: number): Buffer {
+    // Count first so the result is allocated once.
+    const { phases, step, baseOf } = this.table;
+    let cycle = this.cycle;
+    let index = this.index;
+    let produced = 0;
+    const firstOutput = cycle * phases + index;
+    while (firstOutput + produced < maxOutput && cycle * step + (baseOf[index] as number) <= maxBase) {
+      produced++;
+      if (++index === phases) {
+        index = 0;
+        cycle++;
+      }
+    }
+    if (produced === 0) return EMPTY;
+    const samples = new Int16Array(produced);
+    // history position of the current cycle's input 0
+    filterInto(samples, this.table, this.history, this.cycle * step - this.historyStart, this.index);
+    this.cycle = cycle;
+    this.index = index;
+    this.discardConsumed();
+    return toBuffer(samples);
+  }
+
+  /** Drops history the next output no longer needs, and rebases counters on long streams. */
+  private discardConsumed(): void {
+    const { step, lookBack, baseOf } = this.table;
+    const nextBase = this.cycle * step + (baseOf[this.index] as number);
+    const drop = Math.min(nextBase - lookBack - this.historyStart, this.historyLength);
+    if (drop > 0) {
+      this.history.copyWithin(0, drop, this.historyLength);
+      this.historyLength -= drop;
+      this.historyStart += drop;
+    }
+    if (this.cycle > 1_000_000) {
+      const shift = this.cycle * step;
+      this.historyStart -= shift;
+      this.inputCount -= shift;
+      this.cycle = 0;
+    }
+  }
+}
+
+/** Rounds to nearest and clamps to int16. */
+function toInt16(value: number): number {
+  const rounded = Math.round(value);
+  return rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+}
+
+/** Cycles computed together: they share every coefficient load, and four sums run in parallel. */
+const BLOCK_CYCLES = 4;
+
+/**
+ * The hot loop, kept out of the stateful class so V8 optimises it on its own feedback. Fills `out`
+ * with the outputs starting at cycle index `index`, whose cycle's input 0 is at `cycleBase` in
+ * `history`. Whole blocks of 4 cycles go through `filterBlock`; partial cycles one output at a time.
+ */
+function filterInto(out: Int16Array, table: PolyphaseTable, history: Float64Array, cycleBase: number, index: number): void {
+  const { phases, step } = table;
+  let n = 0;
+  const count = out.length;
+  while (n < count && (index !== 0 || count - n < BLOCK_CYCLES * phases)) {
+    out[n++] = toInt16(filterOne(table, history, cycleBase, index));
+    if (++index === phases) {
+      index = 0;
+      cycleBase += step;
+    }
+    if (index === 0 && count - n >= BLOCK_CYCLES * phases) {
+      while (count - n >= BLOCK_CYCLES * phases) {
+        filterBlock(out, n, table, history, cycleBase);
+        n += BLOCK_CYCLES * phases;
+        cycleBase += BLOCK_CYCLES * step;
+      }
+    }
+  }
+  while (count - n >= BLOCK_CYCLES * phases) {
+    filterBlock(out, n, table, history, cycleBase);
+    n += BLOCK_CYCLES * phases;
+    cycleBase += BLOCK_CYCLES * step;
+  }
+  while (n < count) {
+    out[n++] = toInt16(filterOne(table, history, cycleBase, index));
+    if (++index === phases) {
+      index = 0;
+      cycleBase += step;
+    }
+  }
+}
+
+/** One output: the dot product of its row with the history. */
+function filterOne(table: PolyphaseTable, history: Float64Array, cycleBase: number, index: number): number {
+  const { coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf } = table;
+  const row = rowOf[index] as number;
+  const first = cycleBase + (baseOf[index] as number) + (rowFirst[row] as number);
+  const begin = rowStart[row] as number;
+  const length = rowLength[row] as number;
+  let acc0 = 0;
+  let acc1 = 0;
+  let k = 0;
+  if (rowContiguous[row] === 1) {
+    for (; k + 1 < length; k += 2) {
+      acc0 += (history[first + k] as number) * (coefficients[begin + k] as number);
+      acc1 += (history[first + k + 1] as number) * (coefficients[begin + k + 1] as number);
+    }
+    if (k < length) acc0 += (history[first + k] as number) * (coefficients[begin + k] as number);
+  } else {
+    for (; k < length; k++) acc0 += (history[first + (offsets[begin + k] as number)] as number) * (coefficients[begin + k] as number);
+  }
+  return acc0 + acc1;
+}
+
+/** Four whole cycles (4·L outputs from out[at]), row by row: output i of cycle j is out[at + j·L + i]. */
+function filterBlock(out: Int16Array, at: number, table: PolyphaseTable, history: Float64Array, cycleBase: number): void {
+  const { phases, step, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf } = table;
+  for (let i = 0; i < phases; i++) {
+    const row = rowOf[i] as number;
+    const f0 = cycleBase + (baseOf[i] as number) + (rowFirst[row] as number);
+    const f1 = f0 + step;
+    const f2 = f1 + step;
+    const f3 = f2 + step;
+    const begin = rowStart[row] as number;
+    const length = rowLength[row] as number;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    if (rowContiguous[row] === 1) {
+      for (let k = 0; k < length; k++) {
+        const c = coefficients[begin + k] as number;
+        a0 += (history[f0 + k] as number) * c;
+        a1 += (history[f1 + k] as number) * c;
+        a2 += (history[f2 + k] as number) * c;
+        a3 += (history[f3 + k] as number) * c;
+      }
+    } else {
+      for (let k = 0; k < length; k++) {
+        const c = coefficients[begin + k] as number;
+        const d = offsets[begin + k] as number;
+        a0 += (history[f0 + d] as number) * c;
+        a1 += (history[f1 + d] as number) * c;
+        a2 += (history[f2 + d] as number) * c;
+        a3 += (history[f3 + d] as number) * c;
+      }
+    }
+    const o = at + i;
+    out[o] = toInt16(a0);
+    out[o + phases] = toInt16(a1);
+    out[o + 2 * phases] = toInt16(a2);
+    out[o + 3 * phases] = toInt16(a3);
+  }
+}
+
+function toBuffer(samples: Int16Array): Buffer {
+  if (LITTLE_ENDIAN_HOST) return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const out = Buffer.allocUnsafe(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i] as number, i * 2);
+  return out;
+}
+
+/**
+ * A streaming mono PCM16LE resampler from `fromRate` to `toRate` (positive integer Hz).
+ * Equal rates give a pass-through that returns its input Buffer itself.
+ */
+export function createResampler(fromRate: number, toRate: number): Resampler {
+  if (!Number.isInteger(fromRate) || !Number.isInteger(toRate) || fromRate <= 0 || toRate <= 0) {
+    throw new RangeError(`sample rates must be positive integers, got ${fromRate} → ${toRate}`);
+  }
+  if (fromRate === toRate) return new PassThroughResampler(fromRate, toRate);
+  return new PolyphaseResampler(fromRate, toRate);
+}
