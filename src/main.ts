@@ -5,6 +5,8 @@ import { initAudio } from './audio/resampler.js';
 import { createLogger } from './logger/index.js';
 import { startServer } from './app.js';
 import { createAuthenticator } from './auth/index.js';
+import { createMetrics } from './metrics/index.js';
+import { recorderFor } from './recorder/index.js';
 
 async function main(): Promise<void> {
   const result = loadConfig(process.env);
@@ -15,7 +17,13 @@ async function main(): Promise<void> {
   const config = result.config;
   const logger = createLogger(config.logLevel);
   await initAudio();
-  const server = await startServer(config, { logger, authenticate: createAuthenticator(config.auth) });
+  const metrics = createMetrics();
+  const server = await startServer(config, {
+    logger,
+    metrics,
+    authenticate: createAuthenticator(config.auth),
+    createRecorder: recorderFor(config, { metrics, logger }),
+  });
   logger.info({ url: server.url, page: `${server.httpUrl}/` }, 'ready');
 
   let stopping = false;

@@ -5,6 +5,8 @@ import { initAudio } from '../../src/audio/resampler.js';
 import { createLogger } from '../../src/logger/index.js';
 import { startServer, type RunningServer } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth/index.js';
+import { createMetrics } from '../../src/metrics/index.js';
+import { recorderFor } from '../../src/recorder/index.js';
 
 export const TEST_API_KEY = 'sk-test-emulator-key';
 
@@ -40,9 +42,13 @@ export async function startProxy(options: { env?: Record<string, string>; emulat
     throw new Error(`bad test config: ${result.errors.join('; ')}`);
   }
   const config = result.config;
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
   const server = await startServer(config, {
-    logger: createLogger(config.logLevel),
+    logger,
+    metrics,
     authenticate: createAuthenticator(config.auth),
+    createRecorder: recorderFor(config, { metrics, logger }),
   });
   return {
     url: server.url,
