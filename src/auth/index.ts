@@ -1,10 +1,15 @@
 /**
  * Client authentication at the upgrade. A token may arrive as `Authorization: Bearer`, the `token` query
  * parameter, or a `token.<value>` WebSocket subprotocol (browsers cannot set headers). Tokens are never logged.
+ * Two modes: a static shared token (`PROXY_AUTH_TOKEN`, compared in constant time) or signed, expiring HS256
+ * tokens (`PROXY_AUTH_SECRET`, whose optional `sub` becomes the user id in logs).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../ws/gate.js';
+import { verifyClientToken } from './jwt.js';
+
+export { mintClientToken, verifyClientToken } from './jwt.js';
 
 const SUBPROTOCOL_PREFIX = 'token.';
 
@@ -15,6 +20,20 @@ export interface AuthSettings {
 
 /** The authenticator for the configured mode, or undefined when auth is off. */
 export function createAuthenticator(settings: AuthSettings): Authenticator | undefined {
+  const secret = settings.secret;
+  if (secret !== null) {
+    return (request, url) => {
+      const presented = presentedToken(request, url);
+      if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
+      const checked = verifyClientToken(presented.token, secret);
+      if (!checked.ok) return checked;
+      return {
+        ok: true,
+        ...(checked.subject === undefined ? {} : { userId: checked.subject }),
+        ...(presented.protocol === undefined ? {} : { protocol: presented.protocol }),
+      };
+    };
+  }
   const expected = settings.token;
   if (expected === null) return undefined;
   return (request, url) => {
