@@ -92,6 +92,8 @@ export class EmulatedSession {
   close(code: number, reason = ''): void {
     if (this.closing) return;
     this.closing = true;
+    // The session is over from here on, even while the close handshake runs.
+    this.record.closed = true;
     this.engine.abort();
     const closeNow = (): void => {
       if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
