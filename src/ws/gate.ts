@@ -55,12 +55,17 @@ export function originAllowed(request: IncomingMessage, allowed: readonly string
   return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
-/** The peer address; the first `X-Forwarded-For` hop only when the operator trusts the proxy in front. */
+/**
+ * The peer address; with `trustProxy`, the last `X-Forwarded-For` entry: the address the one trusted proxy in
+ * front saw. Earlier entries are whatever the client wrote itself, so trusting them would let anyone pick their
+ * own address and walk around the per-IP limit.
+ */
 export function clientIp(request: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = request.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    const header = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+    const last = header?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   return request.socket.remoteAddress ?? 'unknown';
 }
