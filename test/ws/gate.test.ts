@@ -1,0 +1,107 @@
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { abortHandshake, checkUpgrade, clientIp, originAllowed, type Authenticator, type GateSettings, type GateState } from '../../src/ws/gate.js';
+
+const SETTINGS: GateSettings = { allowedOrigins: ['https://app.example'], maxConnections: 3, maxConnectionsPerIp: 2, trustProxy: false };
+
+function request(url: string, headers: Record<string, string> = {}, remoteAddress = '10.0.0.1'): IncomingMessage {
+  return { url, headers: { host: 'proxy.example', ...headers }, socket: { remoteAddress } } as unknown as IncomingMessage;
+}
+
+function state(overrides: Partial<{ draining: boolean; activeConnections: number; perIp: Record<string, number> }> = {}): GateState {
+  const perIp = overrides.perIp ?? {};
+  return {
+    draining: overrides.draining ?? false,
+    activeConnections: overrides.activeConnections ?? 0,
+    connectionsFrom: (ip) => perIp[ip] ?? 0,
+  };
+}
+
+const allow: Authenticator = () => ({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+const deny: Authenticator = () => ({ ok: false, message: 'A token is required.' });
+
+describe('checkUpgrade', () => {
+  it('lets a plain request through with its ip', () => {
+    expect(checkUpgrade(request('/?inputRate=16000'), SETTINGS, state())).toMatchObject({ ok: true, ip: '10.0.0.1' });
+  });
+
+  it.each([
+    ['a path other than /', request('/admin'), state(), undefined, 404, 'path'],
+    ['draining', request('/'), state({ draining: true }), undefined, 503, 'draining'],
+    ['a foreign origin', request('/', { origin: 'https://evil.example' }), state(), undefined, 403, 'origin'],
+    ['a failed auth', request('/'), state(), deny, 401, 'auth'],
+    ['MAX_CONNECTIONS reached', request('/'), state({ activeConnections: 3 }), undefined, 503, 'capacity'],
+    ['MAX_CONNECTIONS_PER_IP reached', request('/'), state({ perIp: { '10.0.0.1': 2 } }), undefined, 429, 'capacity'],
+  ])('refuses %s', (_name, req, st, auth, status, reason) => {
+    expect(checkUpgrade(req, SETTINGS, st, auth)).toMatchObject({ ok: false, status, reason });
+  });
+
+  it('checks in order: path, draining, origin, auth, capacity, per-IP', () => {
+    const everythingWrong = state({ draining: true, activeConnections: 99, perIp: { '10.0.0.1': 99 } });
+    const evil = { origin: 'https://evil.example' };
+    expect(checkUpgrade(request('/x', evil), SETTINGS, everythingWrong, deny)).toMatchObject({ status: 404 });
+    expect(checkUpgrade(request('/', evil), SETTINGS, everythingWrong, deny)).toMatchObject({ status: 503, reason: 'draining' });
+    expect(checkUpgrade(request('/', evil), SETTINGS, { ...everythingWrong, draining: false }, deny)).toMatchObject({ status: 403 });
+    expect(checkUpgrade(request('/'), SETTINGS, { ...everythingWrong, draining: false }, deny)).toMatchObject({ status: 401 });
+    expect(checkUpgrade(request('/'), SETTINGS, { ...everythingWrong, draining: false }, allow)).toMatchObject({ status: 503, reason: 'capacity' });
+  });
+
+  it('an unauthenticated client learns nothing about capacity (401 before 503)', () => {
+    expect(checkUpgrade(request('/'), SETTINGS, state({ activeConnections: 3 }), deny)).toMatchObject({ status: 401 });
+  });
+
+  it('passes the user id and the chosen subprotocol on', () => {
+    expect(checkUpgrade(request('/'), SETTINGS, state(), allow)).toMatchObject({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+  });
+
+  it('per-IP limit counts the X-Forwarded-For address only with TRUST_PROXY', () => {
+    const req = request('/', { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1');
+    const busy = state({ perIp: { '203.0.113.7': 2 } });
+    expect(checkUpgrade(req, SETTINGS, busy)).toMatchObject({ ok: true, ip: '127.0.0.1' });
+    expect(checkUpgrade(req, { ...SETTINGS, trustProxy: true }, busy)).toMatchObject({ ok: false, status: 429 });
+  });
+});
+
+describe('clientIp', () => {
+  it('ignores X-Forwarded-For unless the proxy is trusted', () => {
+    expect(clientIp(request('/', { 'x-forwarded-for': '198.51.100.1' }, '127.0.0.1'), false)).toBe('127.0.0.1');
+    expect(clientIp(request('/', { 'x-forwarded-for': '198.51.100.1' }, '127.0.0.1'), true)).toBe('198.51.100.1');
+  });
+
+  it('a client cannot pick its own address by sending X-Forwarded-For through the trusted proxy', () => {
+    // The trusted proxy appends the address it saw: the spoofed entry comes first, the real one last.
+    const spoofed = request('/', { 'x-forwarded-for': '1.2.3.4, 198.51.100.9' }, '127.0.0.1');
+    expect(clientIp(spoofed, true)).toBe('198.51.100.9');
+  });
+
+  it('falls back to the socket address on an empty header', () => {
+    expect(clientIp(request('/', { 'x-forwarded-for': ' ' }, '127.0.0.1'), true)).toBe('127.0.0.1');
+  });
+});
+
+describe('originAllowed', () => {
+  it('no Origin (not a browser), a listed origin, the own origin and * pass; others fail', () => {
+    expect(originAllowed(request('/'), ['https://app.example'])).toBe(true);
+    expect(originAllowed(request('/', { origin: 'https://app.example' }), ['https://app.example'])).toBe(true);
+    expect(originAllowed(request('/', { origin: 'http://proxy.example' }), [])).toBe(true);
+    expect(originAllowed(request('/', { origin: 'https://evil.example' }), ['*'])).toBe(true);
+    expect(originAllowed(request('/', { origin: 'https://evil.example' }), ['https://app.example'])).toBe(false);
+    expect(originAllowed(request('/', { origin: 'https://app.example.evil.example' }), ['https://app.example'])).toBe(false);
+    expect(originAllowed(request('/', { origin: 'null' }), ['https://app.example'])).toBe(false);
+  });
+});
+
+describe('abortHandshake', () => {
+  it('writes the exact status with a JSON body and destroys the socket', () => {
+    const socket = new PassThrough();
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    abortHandshake(socket, 429, 'Too many connections from this address.');
+    const text = Buffer.concat(chunks).toString();
+    expect(text.startsWith('HTTP/1.1 429 Too Many Requests\r\n')).toBe(true);
+    expect(text).toContain('Connection: close');
+    expect(JSON.parse(text.split('\r\n\r\n')[1] ?? '')).toEqual({ error: { status: 429, message: 'Too many connections from this address.' } });
+    expect(socket.destroyed).toBe(true);
+  });
+});
