@@ -14,13 +14,13 @@ export function parseFormats(params: URLSearchParams): FormatsResult {
   const inputRate = rateParam(params, 'inputRate', defaultRate(inputEncoding));
   if (typeof inputRate === 'string') return { ok: false, message: inputRate };
   const input = validateFormat(inputEncoding, inputRate);
-  if (!input.ok) return { ok: false, message: `input: ${input.message}` };
+  if (!input.ok) return { ok: false, message: `inputFormat/inputRate: ${input.message}` };
 
   const outputEncoding = params.get('outputFormat') ?? inputEncoding;
   const outputRate = rateParam(params, 'outputRate', isG711(outputEncoding) ? 8000 : isG711(inputEncoding) ? defaultRate(outputEncoding) : inputRate);
   if (typeof outputRate === 'string') return { ok: false, message: outputRate };
   const output = validateFormat(outputEncoding, outputRate);
-  if (!output.ok) return { ok: false, message: `output: ${output.message}` };
+  if (!output.ok) return { ok: false, message: `outputFormat/outputRate: ${output.message}` };
   return { ok: true, formats: { input: input.format, output: output.format } };
 }
 

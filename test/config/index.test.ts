@@ -66,8 +66,7 @@ describe('loadConfig', () => {
     const result = loadConfig({ ALLOWED_ORIGINS: '*', CLIENT_CONFIG_KEYS: '' });
     expect(result.ok && result.config.allowedOrigins).toEqual(['*']);
     expect(result.ok && result.config.limits.clientConfigKeys).toEqual([]);
-    expect(loadConfig({}).ok && (loadConfig({}) as { config: { allowedOrigins: string[] } }).config.allowedOrigins).toEqual([
-      'http://localhost:5173',
-    ]);
+    const defaults = loadConfig({});
+    expect(defaults.ok && defaults.config.allowedOrigins).toEqual(['http://localhost:5173']);
   });
 });

@@ -7,7 +7,8 @@ const bigDelta = Buffer.alloc(4800, 7).toString('base64');
 describe('parseServerEvent', () => {
   it('parses a large audio delta without losing any field, whatever the key order', () => {
     const event = { type: 'response.output_audio.delta', event_id: 'e1', response_id: 'r1', item_id: 'i1', output_index: 0, content_index: 0, delta: bigDelta };
-    const orders = [event, { delta: bigDelta, ...event }, { item_id: 'i1', delta: bigDelta, type: event.type, response_id: 'r1', content_index: 0 }];
+    const { delta, ...rest } = event;
+    const orders = [event, { delta, ...rest }, { item_id: 'i1', delta: bigDelta, type: event.type, response_id: 'r1', content_index: 0 }];
     for (const value of orders) {
       const parsed = parseServerEvent(JSON.stringify(value));
       expect(parsed.ok).toBe(true);
