@@ -13,7 +13,9 @@ export interface SineFit {
  * Least-squares fit of a·sin + b·cos + c at a known frequency over samples [start, end).
  * Solves the 3×3 normal equations directly.
  */
-export function fitSine(samples: ArrayLike<number>, rate: number, hz: number, start: number, end: number): SineFit {
+export function fitSine(samples: ArrayLike<number>, rate: number, hz: number, startIndex: number, endIndex: number): SineFit {
+  const start = Math.round(startIndex);
+  const end = Math.round(endIndex);
   const w = (2 * Math.PI * hz) / rate;
   let ss = 0, sc = 0, s1 = 0, cc = 0, c1 = 0, n = 0, ys = 0, yc = 0, y1 = 0;
   for (let i = start; i < end; i++) {
