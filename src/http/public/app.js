@@ -295,6 +295,7 @@ function onJson(s, text) {
       if (response) {
         response.interrupted = true;
         finishItem(response, 'interrupted');
+        if (response.ended) s.responses.delete(message.responseId);
       }
       break;
     }
@@ -415,10 +416,10 @@ function setText(item, text) {
   item.querySelector('.text').textContent = text;
 }
 
+/** Marks an assistant message as complete, with an optional note; the audio may still be playing. */
 function finishItem(response, note) {
-  if (response.item.getAttribute('aria-busy') !== 'true') return;
   response.item.setAttribute('aria-busy', 'false');
-  if (note) {
+  if (note && !response.item.querySelector('.note')) {
     const span = document.createElement('span');
     span.className = 'note';
     span.textContent = ` (${note})`;

@@ -1,0 +1,189 @@
+/**
+ * The demo page in a real browser: Debian's Chromium, headless, with a fake microphone that plays a WAV
+ * fixture, against the proxy and the emulator (which echoes what it hears). Without Chromium the suite is
+ * skipped locally and fails under CI.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/client/wav.js';
+import { startProxy } from '../helpers/proxy.js';
+import type { TestProxy } from '../helpers/proxy.js';
+import { silenceSamples } from '../helpers/signals.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs/demo-page.png') : join(ROOT, 'test-results/demo-page.png');
+
+/** What `window.voiceProxyDemo` exposes (see src/http/public/app.js). */
+interface DemoDebug {
+  readonly state: string;
+  readonly stats: {
+    readonly audioFramesReceived: number;
+    readonly audioBytesReceived: number;
+    readonly audioFramesSent: number;
+    readonly events: readonly string[];
+    readonly interruptions: number;
+  };
+}
+
+declare global {
+  interface Window {
+    voiceProxyDemo: DemoDebug;
+  }
+}
+
+describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromium', () => {
+  let proxy: TestProxy;
+  let dir: string;
+  let context: BrowserContext | undefined;
+
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+    }
+    proxy = await startProxy();
+    dir = mkdtempSync(join(tmpdir(), 'voice-browser-'));
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts Chromium with `wav` as its microphone (played once, then silence) and opens the demo page. */
+  async function openPage(wav: string): Promise<Page> {
+    const profile = mkdtempSync(join(dir, 'profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 960, height: 780 },
+      args: [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wav}%noloop`,
+        '--autoplay-policy=no-user-gesture-required',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${proxy.httpUrl}/`);
+    expect(pageErrors).toEqual([]);
+    return page;
+  }
+
+  const debug = (page: Page): Promise<DemoDebug> =>
+    page.evaluate(() => ({ state: window.voiceProxyDemo.state, stats: window.voiceProxyDemo.stats }));
+
+  /** Waits until the page's debug view satisfies `predicate`; the failure message shows what the page saw. */
+  async function waitForDemo(page: Page, what: string, predicate: (d: DemoDebug) => boolean, timeoutMs = 20_000): Promise<DemoDebug> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = await debug(page);
+      if (predicate(seen)) return seen;
+      if (Date.now() > deadline) {
+        const events = seen.stats.events.filter((e) => e !== 'textDelta').join(', ');
+        throw new Error(`timed out waiting for ${what}; state=${seen.state}; events: ${events}`);
+      }
+      await page.waitForTimeout(100);
+    }
+  }
+
+  const count = (events: readonly string[], name: string): number => events.filter((e) => e === name).length;
+
+  it('hears the user, plays the echoed reply, shows the text and returns to listening', { timeout: 60_000 }, async () => {
+    const page = await openPage(join(ROOT, 'test/fixtures/speech-48k.wav'));
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+
+    await page.getByRole('button', { name: 'Start' }).click();
+    await waitForDemo(page, 'the user to be heard', (d) => d.stats.events.includes('AISpeechDetected'));
+    const done = await waitForDemo(
+      page,
+      'the reply to finish playing',
+      (d) => d.stats.events.includes('AIResponseEnd') && d.state === 'listening',
+    );
+
+    expect(done.stats.events.slice(0, 1)).toEqual(['AIConnected']);
+    for (const name of ['AISpeechEnded', 'AIResponseStart', 'textDelta']) expect(done.stats.events).toContain(name);
+    expect(done.stats.interruptions).toBe(0);
+    expect(done.stats.audioFramesSent).toBeGreaterThan(50);
+    expect(done.stats.audioFramesReceived).toBeGreaterThan(0);
+    // The echo of ~1.6 s of speech at 48 kHz PCM16 is well over one second of audio.
+    expect(done.stats.audioBytesReceived).toBeGreaterThan(48_000 * 2);
+
+    const assistant = page.locator('li.assistant .text').first();
+    await expect.poll(() => assistant.textContent()).toMatch(/\S/);
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Listening');
+    await expect.poll(() => page.locator('li.user .text').first().textContent()).toMatch(/\S/);
+    expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(true);
+
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+    expect(await page.getByRole('button', { name: 'Start' }).isEnabled()).toBe(true);
+  });
+
+  it('stops the reply when the user talks over it, then carries on', { timeout: 60_000 }, async () => {
+    const page = await openPage(join(ROOT, 'test/fixtures/barge-in-48k.wav'));
+    await page.getByRole('button', { name: 'Start' }).click();
+
+    const interrupted = await waitForDemo(page, 'AIInterrupted', (d) => d.stats.events.includes('AIInterrupted'));
+    expect(interrupted.stats.interruptions).toBe(1);
+    const beforeInterruption = interrupted.stats.events.slice(0, interrupted.stats.events.indexOf('AIInterrupted'));
+    expect(beforeInterruption).toContain('AIResponseStart');
+    expect(count(beforeInterruption, 'AISpeechDetected')).toBeGreaterThanOrEqual(1);
+
+    // The second utterance gets its own reply, played to the end.
+    const recovered = await waitForDemo(
+      page,
+      'the second reply to finish',
+      (d) => count(d.stats.events, 'AIResponseEnd') >= 2 && d.state === 'listening',
+    );
+    expect(recovered.stats.interruptions).toBe(1);
+    expect(count(recovered.stats.events, 'AISpeechDetected')).toBe(2);
+    expect(count(recovered.stats.events, 'AIResponseStart')).toBe(2);
+    await expect.poll(() => page.locator('li.assistant').first().textContent()).toContain('(interrupted)');
+    await expect.poll(() => page.locator('li.assistant .text').nth(1).textContent()).toMatch(/\S/);
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Listening');
+
+    // The README's picture: two spoken turns, the first one interrupted.
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it('sends a typed message from the keyboard', { timeout: 60_000 }, async () => {
+    const silence = join(dir, 'silence-48k.wav');
+    writeFileSync(silence, encodeWav(silenceSamples(48000, 500), 48000));
+    const page = await openPage(silence);
+
+    await page.keyboard.press('Tab'); // Start is the first control
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Start');
+    await page.keyboard.press('Enter');
+    await waitForDemo(page, 'AIConnected', (d) => d.state === 'listening');
+
+    const box = page.getByLabel('Type a message instead of speaking');
+    await box.fill('Hello from the keyboard');
+    await box.press('Enter');
+    await waitForDemo(page, 'the text reply', (d) => d.stats.events.includes('AIResponseEnd') && d.state === 'listening');
+    await expect.poll(() => page.locator('li.assistant .text').first().textContent()).toContain('Hello from the keyboard');
+    expect(await box.inputValue()).toBe('');
+  });
+});
