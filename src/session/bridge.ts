@@ -30,6 +30,8 @@ import {
 import type { ClientFormats } from '../ws/query.js';
 import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
 import { applyClientConfig } from './desired-session.js';
+import { BurstCounter, ControlRateLimiter } from './rate-limiter.js';
+import { SessionTimers } from './session-timers.js';
 import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type TrackedResponse } from './response-tracker.js';
 
 export interface BridgeSettings {
@@ -40,6 +42,13 @@ export interface BridgeSettings {
   readonly clientConfigKeys: readonly ClientConfigKey[];
   /** Unread response audio (ms) allowed in the client socket before audio is dropped. */
   readonly clientHighWaterMs: number;
+  readonly maxSessionMs: number;
+  /** No client audio or message for this long ends the session. */
+  readonly idleTimeoutMs: number;
+  /** Control (text) messages per second, sustained. */
+  readonly controlMessagesPerSecond: number;
+  /** Upstream ping interval; a ping unanswered by the next one ends the session. */
+  readonly heartbeatIntervalMs: number;
 }
 
 export interface BridgeDeps {
@@ -60,6 +69,14 @@ type PendingInput =
 /** Upstream errors caused by our own harmless requests; not worth the client's attention. */
 const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
 const SESSION_UPDATE_EVENT_PREFIX = 'proxy_session_update_';
+/** More upstream error events or malformed frames than this within a second is a storm: the session ends. */
+const UPSTREAM_FAULT_LIMIT = 20;
+/** A client above the high-water mark for this many marks' worth of time has stopped reading. */
+const STALL_FACTOR = 5;
+/** Past this many bytes unread, a client is stalled at once (e.g. flooding pings it never reads the pongs of). */
+const CLIENT_HARD_LIMIT_BYTES = 8 * 1024 * 1024;
+/** A stalled client will not read a close frame either: drop the TCP connection this long after closing. */
+const STALLED_TERMINATE_MS = 1000;
 
 export class SessionBridge {
   readonly id = randomUUID();
@@ -84,6 +101,12 @@ export class SessionBridge {
   private turnEndedAt: number | undefined;
   private slowClientReported = false;
   private draining = false;
+  private readonly timers: SessionTimers;
+  private readonly controlRate: ControlRateLimiter;
+  private readonly upstreamFaults = new BurstCounter(UPSTREAM_FAULT_LIMIT, 1000);
+  private upstreamPongPending = false;
+  private upstreamSlowLogged = false;
+  private clientAboveMarkSince: number | undefined;
   private readonly recorder: SessionRecorder | undefined;
   private recorderClosed: Promise<void> = Promise.resolve();
 
@@ -102,16 +125,38 @@ export class SessionBridge {
     deps.metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
 
+    this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
+    this.timers = new SessionTimers(
+      {
+        maxSessionMs: settings.maxSessionMs,
+        idleTimeoutMs: settings.idleTimeoutMs,
+        heartbeatIntervalMs: settings.heartbeatIntervalMs,
+        stallCheckMs: Math.min(1000, settings.clientHighWaterMs / 2),
+      },
+      {
+        onExpiryWarning: (graceMs) => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' }),
+        onExpired: () =>
+          this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
+        onIdle: () => this.close('expired', { code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` }),
+        onHeartbeat: () => this.upstreamHeartbeat(),
+        onStallCheck: () => this.checkClientStall(),
+      },
+    );
+
     client.on('message', (data: Buffer, isBinary) => this.onClientFrame(data, isBinary));
+    client.on('ping', () => this.checkClientStall());
     client.on('close', (code) => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal'));
     client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
 
     this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
       onOpen: () => this.log.debug('upstream socket open'),
       onEvent: (event) => this.onUpstreamEvent(event),
-      onMalformed: (reason) => this.log.warn({ reason }, 'malformed upstream frame ignored'),
+      onMalformed: (reason) => this.onUpstreamMalformed(reason),
       onFailure: (failure) => this.onUpstreamFailure(failure),
       onClose: (code, reason) => this.onUpstreamClose(code, reason),
+    });
+    this.upstream.onPong(() => {
+      this.upstreamPongPending = false;
     });
   }
 
@@ -141,10 +186,12 @@ export class SessionBridge {
   close(outcome: SessionOutcome, error?: { code: ErrorCode; message?: string; upstreamCode?: string; closeCode?: number }): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.timers.stop();
     let closeCode: number = outcome === 'shutdown' || outcome === 'expired' ? CloseCode.goingAway : CloseCode.normal;
     let reason = outcome === 'shutdown' ? 'server shutting down' : '';
     if (error) {
-      this.sendError(error.code, error.message, error.upstreamCode);
+      // Whatever the table says about the code elsewhere, this error ends the session: fatal.
+      this.sendError(error.code, error.message, error.upstreamCode, true);
       closeCode = error.closeCode ?? closeCodeFor(error.code);
       reason = error.code;
     }
@@ -162,16 +209,28 @@ export class SessionBridge {
 
   private onClientFrame(data: Buffer, isBinary: boolean): void {
     if (this.phase === 'closed') return;
+    this.timers.touch();
     if (isBinary) {
       this.onClientAudio(data);
       return;
     }
     const parsed = parseClientMessage(data.toString('utf8'));
+    // Audio sent as JSON is audio, not control; everything else (garbage included) counts against the limit.
+    if (!(parsed.ok && parsed.message.type === 'audio') && !this.allowControlMessage()) return;
     if (!parsed.ok) {
       this.sendError(parsed.code, parsed.message);
       return;
     }
     this.onClientMessage(parsed.message);
+  }
+
+  /** CONTROL_RATE_LIMIT: false when the message must be dropped (the session may have been closed). */
+  private allowControlMessage(): boolean {
+    const decision = this.controlRate.take();
+    if (decision === 'ok') return true;
+    if (decision === 'limited') this.sendError('rate_limited');
+    else if (decision === 'exceeded') this.close('client_error', { code: 'rate_limit_exceeded' });
+    return false;
   }
 
   private onClientAudio(frame: Buffer): void {
@@ -266,6 +325,16 @@ export class SessionBridge {
 
   private sendAudioUpstream(audio: Buffer): void {
     if (audio.length === 0) return;
+    // The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory.
+    const upstreamHighWaterBytes = Math.max(64 * 1024, this.settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
+    if (this.upstream.bufferedAmount > upstreamHighWaterBytes) {
+      this.deps.metrics.audioDroppedBytes.inc({ reason: 'upstream_slow' }, audio.length);
+      if (!this.upstreamSlowLogged) {
+        this.upstreamSlowLogged = true;
+        this.log.warn({ bufferedBytes: this.upstream.bufferedAmount }, 'upstream not keeping up; dropping client audio');
+      }
+      return;
+    }
     this.upstream.appendAudio(audio);
     this.recorder?.inputAudio(audio);
   }
@@ -307,6 +376,11 @@ export class SessionBridge {
       case 'conversation.item.input_audio_transcription.completed':
         this.sendJson({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
         return;
+      case 'conversation.item.input_audio_transcription.failed': {
+        const error = obj(event, 'error');
+        this.sendError('upstream_error', `Transcription failed: ${str(error, 'message') ?? 'no reason given'}`, str(error, 'code') ?? 'transcription_failed');
+        return;
+      }
       case 'response.created':
         this.onResponseCreated(str(obj(event, 'response'), 'id'));
         return;
@@ -341,7 +415,9 @@ export class SessionBridge {
         output: { format: this.formats.output.encoding, rate: this.formats.output.rate },
         audioPath: this.audioPath,
       });
-      if (this.configsAwaitingAnswer > 0) this.answerConfig();
+      // A config that arrived after the first session.update is still queued: answer it once it has taken effect.
+      const updateQueued = this.pending.some((item) => item.kind === 'session_update');
+      if (this.configsAwaitingAnswer > 0 && !updateQueued) this.answerConfig();
       this.flushPending();
       return;
     }
@@ -409,8 +485,7 @@ export class SessionBridge {
       response.deliveredBytes += upstreamAudio.length;
       return;
     }
-    const highWaterBytes = this.settings.clientHighWaterMs * bytesPerMs(this.formats.output);
-    if (this.client.bufferedAmount > highWaterBytes) {
+    if (this.client.bufferedAmount > this.clientHighWaterBytes) {
       this.deps.metrics.audioDroppedBytes.inc({ reason: 'client_slow' }, clientAudio.length);
       if (!this.slowClientReported) {
         this.slowClientReported = true;
@@ -508,12 +583,63 @@ export class SessionBridge {
       return;
     }
     this.log.warn({ upstreamCode: code, upstreamMessage: message }, 'upstream error event');
+    if (this.upstreamFaults.add()) {
+      this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
+      return;
+    }
     const failedInitialUpdate = this.phase === 'connecting' && str(error, 'event_id')?.startsWith(SESSION_UPDATE_EVENT_PREFIX);
     if (failedInitialUpdate || code === 'beta_api_shape_disabled') {
       this.close('upstream_error', { code: 'upstream_error', message: `The upstream refused the session: ${message}`, upstreamCode: code });
       return;
     }
     this.sendError('upstream_error', message, code);
+  }
+
+  /** Malformed frames are ignored (the client cannot act on them) unless they come in a storm. */
+  private onUpstreamMalformed(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.log.warn({ reason }, 'malformed upstream frame ignored');
+    if (this.upstreamFaults.add()) {
+      this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of malformed frames; the session was ended.' });
+    }
+  }
+
+  /** HEARTBEAT_INTERVAL_MS toward the upstream: a ping still unanswered at the next tick means the peer is gone. */
+  private upstreamHeartbeat(): void {
+    if (this.phase === 'closed' || !this.upstream.isOpen) return;
+    if (this.upstreamPongPending) {
+      this.log.warn('upstream missed a heartbeat; terminating');
+      this.upstream.terminate();
+      this.close('upstream_error', { code: 'upstream_closed', message: 'The upstream stopped answering heartbeats.' });
+      return;
+    }
+    this.upstreamPongPending = true;
+    this.upstream.ping();
+  }
+
+  /**
+   * Backpressure toward the client: above the high-water mark audio is dropped (sendAudioToClient); staying above
+   * it for STALL_FACTOR marks' worth of time, or passing the hard limit, means the client stopped reading.
+   */
+  private checkClientStall(): void {
+    if (this.phase === 'closed') return;
+    const buffered = this.client.bufferedAmount;
+    if (buffered <= this.clientHighWaterBytes) {
+      this.clientAboveMarkSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.clientAboveMarkSince ??= now;
+    if (buffered < CLIENT_HARD_LIMIT_BYTES && now - this.clientAboveMarkSince < this.settings.clientHighWaterMs * STALL_FACTOR) return;
+    this.log.warn({ bufferedBytes: buffered, aboveMarkMs: now - this.clientAboveMarkSince }, 'client stopped reading');
+    this.close('client_error', { code: 'client_stalled' });
+    const terminate = setTimeout(() => this.client.terminate(), STALLED_TERMINATE_MS);
+    terminate.unref();
+    this.client.once('close', () => clearTimeout(terminate));
+  }
+
+  private get clientHighWaterBytes(): number {
+    return this.settings.clientHighWaterMs * bytesPerMs(this.formats.output);
   }
 
   private onUpstreamFailure(failure: UpstreamFailure): void {
@@ -546,9 +672,9 @@ export class SessionBridge {
     if (this.client.readyState === WebSocket.OPEN) this.client.send(JSON.stringify(message));
   }
 
-  private sendError(code: ErrorCode, message?: string, upstreamCode?: string): void {
+  private sendError(code: ErrorCode, message?: string, upstreamCode?: string, fatal?: boolean): void {
     this.deps.metrics.errorsTotal.inc({ code });
-    this.sendJson({ ...clientError(code, message, upstreamCode) });
+    this.sendJson({ ...clientError(code, message, upstreamCode), ...(fatal ? { fatal } : {}) });
   }
 }
 
