@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chooseUpstreamFormat, createInboundConverter, createOutboundConverter, type AudioConverter, type UpstreamAudioFormat } from '../../src/audio/converter.js';
+import type { AudioFormat } from '../../src/audio/formats.js';
+import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../../src/audio/g711.js';
+import { initAudio } from '../../src/audio/resampler.js';
+import { bestCorrelation, bufferToSamples, chunkBuffer, samplesToBuffer, speechLikeSamples, toneSamples } from '../helpers/signals.js';
+import { sinadDb } from './signal-metrics.js';
+
+await initAudio();
+
+const pcm = (rate: number): AudioFormat => ({ encoding: 'pcm16', rate });
+const ULAW: AudioFormat = { encoding: 'g711_ulaw', rate: 8000 };
+const ALAW: AudioFormat = { encoding: 'g711_alaw', rate: 8000 };
+const UP_PCM: UpstreamAudioFormat = { type: 'audio/pcm', rate: 24000 };
+const UP_PCMU: UpstreamAudioFormat = { type: 'audio/pcmu' };
+const UP_PCMA: UpstreamAudioFormat = { type: 'audio/pcma' };
+
+/** Pushes every chunk then flushes; returns everything the converter produced. */
+function run(converter: AudioConverter, chunks: Buffer[]): Buffer {
+  return Buffer.concat([...chunks.map((chunk) => converter.push(chunk)), converter.flush()]);
+}
+
+describe('chooseUpstreamFormat', () => {
+  it('keeps G.711 upstream only when the same law goes both ways', () => {
+    expect(chooseUpstreamFormat(ULAW, ULAW)).toEqual({ input: UP_PCMU, output: UP_PCMU, passThrough: true });
+    expect(chooseUpstreamFormat(ALAW, ALAW)).toEqual({ input: UP_PCMA, output: UP_PCMA, passThrough: true });
+    expect(chooseUpstreamFormat(ULAW, ALAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(ALAW, ULAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(ULAW, pcm(8000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(pcm(16000), pcm(16000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(pcm(24000), pcm(24000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: true });
+    expect(chooseUpstreamFormat(pcm(24000), pcm(48000)).passThrough).toBe(false);
+  });
+});
+
+describe('pass-through converters', () => {
+  const cases: [string, AudioConverter, AudioConverter][] = [
+    ['pcm16@24k', createInboundConverter(pcm(24000), UP_PCM), createOutboundConverter(UP_PCM, pcm(24000))],
+    ['μ-law', createInboundConverter(ULAW, UP_PCMU), createOutboundConverter(UP_PCMU, ULAW)],
+    ['A-law', createInboundConverter(ALAW, UP_PCMA), createOutboundConverter(UP_PCMA, ALAW)],
+  ];
+  for (const [name, inbound, outbound] of cases) {
+    it(`${name}: push returns the same Buffer object, flush is empty`, () => {
+      const chunk = Buffer.from([1, 2, 3, 4, 5, 6]);
+      expect(inbound.passThrough && outbound.passThrough).toBe(true);
+      expect(inbound.push(chunk)).toBe(chunk);
+      expect(outbound.push(chunk)).toBe(chunk);
+      expect(inbound.flush().length + outbound.flush().length).toBe(0);
+    });
+  }
+  it('converting converters say so', () => {
+    expect(createInboundConverter(pcm(16000), UP_PCM).passThrough).toBe(false);
+    expect(createInboundConverter(ULAW, UP_PCM).passThrough).toBe(false);
+    expect(createOutboundConverter(UP_PCM, ALAW).passThrough).toBe(false);
+  });
+});
+
+describe('converter round trips', () => {
+  const speech8k = speechLikeSamples(8000, 1000);
+
+  it('μ-law 8 kHz → pcm 24 kHz → μ-law 8 kHz correlates ≥ 0.99 with the original, aligned, with exact lengths', () => {
+    const original = ulawEncode(speech8k);
+    const frames = chunkBuffer(Buffer.from(original), 160);
+    const upstream = run(createInboundConverter(ULAW, UP_PCM), frames);
+    expect(upstream.length).toBe(original.length * 3 * 2);
+    const back = run(createOutboundConverter(UP_PCM, ULAW), chunkBuffer(upstream, 960));
+    expect(back.length).toBe(original.length);
+    const { correlation, lag } = bestCorrelation(ulawDecode(original), ulawDecode(back), 8);
+    expect(correlation).toBeGreaterThanOrEqual(0.99);
+    expect(lag).toBe(0);
+  });
+
+  it('A-law in, μ-law out (mixed laws) goes through pcm 24 kHz both ways', () => {
+    const formats = chooseUpstreamFormat(ALAW, ULAW);
+    const alaw = alawEncode(speech8k);
+    const upstream = run(createInboundConverter(ALAW, formats.input), chunkBuffer(Buffer.from(alaw), 160));
+    const ulaw = run(createOutboundConverter(formats.output, ULAW), chunkBuffer(upstream, 960));
+    const { correlation, lag } = bestCorrelation(alawDecode(alaw), ulawDecode(ulaw), 8);
+    expect(correlation).toBeGreaterThanOrEqual(0.99);
+    expect(lag).toBe(0);
+  });
+
+  it('pcm16 16 kHz tone → 24 kHz → 16 kHz matches the input (SINAD ≥ 85 dB, same length, no shift)', () => {
+    const input = toneSamples({ rate: 16000, ms: 1000, hz: 997, dbfs: -6 });
+    const upstream = run(createInboundConverter(pcm(16000), UP_PCM), chunkBuffer(samplesToBuffer(input), 640));
+    const back = bufferToSamples(run(createOutboundConverter(UP_PCM, pcm(16000)), chunkBuffer(upstream, 960)));
+    expect(back.length).toBe(input.length);
+    expect(sinadDb(back, 16000, 997, 800)).toBeGreaterThanOrEqual(85);
+    let maxError = 0;
+    for (let i = 800; i < input.length - 800; i++) maxError = Math.max(maxError, Math.abs((back[i] ?? 0) - (input[i] ?? 0)));
+    expect(maxError).toBeLessThanOrEqual(3);
+  });
+
+  it('pcm16 8 kHz → G.711 upstream encodes directly (no resampling)', () => {
+    const input = toneSamples({ rate: 8000, ms: 100, hz: 440 });
+    const out = run(createInboundConverter(pcm(8000), UP_PCMU), [samplesToBuffer(input)]);
+    expect([...out]).toEqual([...ulawEncode(input)]);
+  });
+
+  it('gives the same bytes for any chunking (fast-check)', () => {
+    const original = Buffer.from(ulawEncode(speechLikeSamples(8000, 300)));
+    const whole = run(createInboundConverter(ULAW, UP_PCM), [original]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (sizes) => {
+        const chunks: Buffer[] = [];
+        let offset = 0;
+        for (const size of sizes) {
+          if (offset >= original.length) break;
+          chunks.push(original.subarray(offset, offset + size));
+          offset += size;
+        }
+        if (offset < original.length) chunks.push(original.subarray(offset));
+        return run(createInboundConverter(ULAW, UP_PCM), chunks).equals(whole);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('converters and unaligned Buffers', () => {
+  /** A copy of `data` placed at an odd byteOffset inside a larger ArrayBuffer, as `ws` can deliver. */
+  function atOddOffset(data: Buffer): Buffer {
+    const backing = Buffer.alloc(data.length + 5);
+    data.copy(backing, 3);
+    const view = backing.subarray(3, 3 + data.length);
+    expect(view.byteOffset % 2).toBe(1);
+    return view;
+  }
+
+  it('resampling, encoding and pass-through paths read odd-offset PCM16 correctly', () => {
+    const input = samplesToBuffer(speechLikeSamples(16000, 100));
+    const pairs: [AudioFormat, UpstreamAudioFormat][] = [
+      [pcm(16000), UP_PCM],
+      [pcm(8000), UP_PCMU],
+      [pcm(8000), UP_PCMA],
+      [pcm(48000), UP_PCM],
+    ];
+    for (const [client, upstream] of pairs) {
+      const aligned = run(createInboundConverter(client, upstream), chunkBuffer(input, 640));
+      const odd = run(createInboundConverter(client, upstream), chunkBuffer(atOddOffset(input), 640));
+      expect(odd.equals(aligned), `${client.rate} → ${upstream.type}`).toBe(true);
+    }
+    const outbound = samplesToBuffer(speechLikeSamples(24000, 100));
+    for (const client of [ULAW, ALAW, pcm(16000)]) {
+      const aligned = run(createOutboundConverter(UP_PCM, client), chunkBuffer(outbound, 960));
+      const odd = run(createOutboundConverter(UP_PCM, client), chunkBuffer(atOddOffset(outbound), 960));
+      expect(odd.equals(aligned), client.encoding).toBe(true);
+    }
+  });
+});
