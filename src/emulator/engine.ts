@@ -42,6 +42,12 @@ export const CLIENT_EVENT_TYPES = [
   'response.cancel',
 ] as const;
 
+type ClientEventType = (typeof CLIENT_EVENT_TYPES)[number];
+
+function isClientEventType(type: string): type is ClientEventType {
+  return (CLIENT_EVENT_TYPES as readonly string[]).includes(type);
+}
+
 /** Delay between a commit and its (simulated) input transcription. */
 const TRANSCRIPTION_DELAY_MS = 20;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -56,7 +62,7 @@ export class RealtimeEngine {
   private audioOutputStarted = false;
   /** The item id announced by `speech_started`, used again by `speech_stopped` and `committed`. */
   private speech: { itemId: string; audioStartMs: number } | null = null;
-  private readonly handlers: Record<(typeof CLIENT_EVENT_TYPES)[number], (event: Json, eventId: string | null) => void>;
+  private readonly handlers: Record<ClientEventType, (event: Json, eventId: string | null) => void>;
 
   constructor(
     private readonly transport: Transport,
@@ -87,13 +93,13 @@ export class RealtimeEngine {
   /** Handles one parsed client event. */
   handle(event: Json): void {
     const eventId = typeof event.event_id === 'string' ? event.event_id : null;
-    const handler = this.handlers[event.type as keyof typeof this.handlers] as ((e: Json, id: string | null) => void) | undefined;
-    if (typeof event.type !== 'string' || !Object.hasOwn(this.handlers, event.type) || handler === undefined) {
-      const error = event.type === undefined ? errors.missingParameter('type') : errors.unknownEventType(event.type, CLIENT_EVENT_TYPES);
+    const type = event.type;
+    if (typeof type !== 'string' || !isClientEventType(type)) {
+      const error = type === undefined ? errors.missingParameter('type') : errors.unknownEventType(type, CLIENT_EVENT_TYPES);
       this.transport.error(error, eventId);
       return;
     }
-    handler(event, eventId);
+    this.handlers[type](event, eventId);
   }
 
   /** Stops any response without further events (the connection is going away). */
@@ -108,13 +114,10 @@ export class RealtimeEngine {
       this.transport.error(result.error, eventId);
       return;
     }
-    const before = this.config.audio.input;
     this.config = result.session;
-    const after = this.config.audio.input;
-    if (JSON.stringify(before.format) !== JSON.stringify(after.format) || JSON.stringify(before.turn_detection) !== JSON.stringify(after.turn_detection)) {
-      this.input.configure(after.format, after.turn_detection);
-      this.speech = null;
-    }
+    const { format, turn_detection: turnDetection } = this.config.audio.input;
+    // Only a change of format or VAD settings restarts detection; other updates leave a turn in progress alone.
+    if (this.input.configure(format, turnDetection)) this.speech = null;
     this.transport.emit('session.updated', { session: this.config });
   }
 

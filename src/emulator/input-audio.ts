@@ -2,16 +2,29 @@
  * The input audio buffer of one session: bytes appended since the last commit or clear, the
  * session's audio clock (ms appended since the session started, format-aware) and the VAD.
  */
-import { bytesPerMs, bytesPerSample, decodeToPcm16 } from './formats.js';
+import { bytesPerMs, bytesPerSample, decodeToPcm16, sampleRate } from './formats.js';
 import type { AudioFormat, TurnDetection } from './types.js';
 import { EnergyVad } from './vad.js';
-import type { VadEvent } from './vad.js';
+import type { VadEvent, VadSettings } from './vad.js';
 
 /** Silence kept in the buffer while VAD waits for speech (older audio can no longer be committed). */
 const IDLE_KEEP_MS = 5000;
 const IDLE_TRIM_AT_MS = 20_000;
 /** semantic_vad is emulated by the energy VAD with a silence duration chosen by eagerness. */
 const EAGERNESS_SILENCE_MS = { low: 1000, medium: 500, auto: 500, high: 250 } as const;
+
+/** The energy VAD's settings for a session's turn detection; null when it is off. */
+export function vadSettings(turnDetection: TurnDetection): VadSettings | null {
+  if (turnDetection === null) return null;
+  if (turnDetection.type === 'semantic_vad') {
+    return { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: EAGERNESS_SILENCE_MS[turnDetection.eagerness] };
+  }
+  return {
+    threshold: turnDetection.threshold,
+    prefixPaddingMs: turnDetection.prefix_padding_ms,
+    silenceDurationMs: turnDetection.silence_duration_ms,
+  };
+}
 
 export class InputAudio {
   private chunks: Buffer[] = [];
@@ -20,18 +33,17 @@ export class InputAudio {
   private bufferStartMs = 0;
   /** Session time (ms) at the end of everything appended so far. */
   private clockMs = 0;
-  private vad: EnergyVad | null = null;
+  private vad: EnergyVad | null;
+  private settings: VadSettings | null;
+  /** A PCM16 byte left over from an odd-sized append, so the VAD stays on sample boundaries. */
+  private oddByte: Buffer | null = null;
 
   constructor(
     private format: AudioFormat,
     turnDetection: TurnDetection,
   ) {
-    this.configure(format, turnDetection);
-  }
-
-  /** ms of audio appended since the session started. */
-  get nowMs(): number {
-    return this.clockMs;
+    this.settings = vadSettings(turnDetection);
+    this.vad = this.settings === null ? null : new EnergyVad(sampleRate(format), this.settings);
   }
 
   /** ms of audio waiting in the buffer. */
@@ -39,23 +51,23 @@ export class InputAudio {
     return this.bufferBytes / bytesPerMs(this.format);
   }
 
-  get inSpeech(): boolean {
-    return this.vad?.inSpeech ?? false;
-  }
-
-  /** Applies a new format or turn detection; a format change drops the buffer (its bytes would be misread). */
-  configure(format: AudioFormat, turnDetection: TurnDetection): void {
-    if (format.type !== this.format.type) this.clear();
-    this.format = format;
-    if (turnDetection === null) {
-      this.vad = null;
-      return;
+  /**
+   * Applies the session's format and turn detection. A format change empties the buffer (its bytes
+   * would be misread); a change of VAD settings restarts detection. Returns true when either happened.
+   */
+  configure(format: AudioFormat, turnDetection: TurnDetection): boolean {
+    const settings = vadSettings(turnDetection);
+    const formatChanged = format.type !== this.format.type;
+    if (formatChanged) {
+      this.clear();
+      this.oddByte = null;
     }
-    const silenceDurationMs =
-      turnDetection.type === 'server_vad' ? turnDetection.silence_duration_ms : EAGERNESS_SILENCE_MS[turnDetection.eagerness];
-    const threshold = turnDetection.type === 'server_vad' ? turnDetection.threshold : 0.5;
-    const prefixPaddingMs = turnDetection.type === 'server_vad' ? turnDetection.prefix_padding_ms : 300;
-    this.vad = new EnergyVad(this.rate(), { threshold, prefixPaddingMs, silenceDurationMs }, this.clockMs);
+    const settingsChanged = JSON.stringify(settings) !== JSON.stringify(this.settings);
+    if (!formatChanged && !settingsChanged) return false;
+    this.format = format;
+    this.settings = settings;
+    this.vad = settings === null ? null : new EnergyVad(sampleRate(format), settings, this.clockMs);
+    return true;
   }
 
   /** Appends decoded bytes; returns the VAD events they complete (start times clamped to the buffer). */
@@ -64,7 +76,7 @@ export class InputAudio {
     this.bufferBytes += bytes.length;
     this.clockMs += bytes.length / bytesPerMs(this.format);
     if (this.vad === null) return [];
-    const events = this.vad.push(decodeToPcm16(this.format, bytes));
+    const events = this.vad.push(decodeToPcm16(this.format, this.wholeSamples(bytes)));
     for (const event of events) {
       if (event.type === 'speech_started') event.audioStartMs = Math.max(event.audioStartMs, Math.ceil(this.bufferStartMs));
     }
@@ -95,8 +107,15 @@ export class InputAudio {
     this.vad?.reset();
   }
 
-  private rate(): number {
-    return this.format.type === 'audio/pcm' ? 24000 : 8000;
+  private wholeSamples(bytes: Buffer): Buffer {
+    if (bytesPerSample(this.format) === 1) return bytes;
+    let whole = this.oddByte === null ? bytes : Buffer.concat([this.oddByte, bytes]);
+    this.oddByte = null;
+    if (whole.length % 2 === 1) {
+      this.oddByte = Buffer.from(whole.subarray(whole.length - 1));
+      whole = whole.subarray(0, whole.length - 1);
+    }
+    return whole;
   }
 
   private joined(): Buffer {

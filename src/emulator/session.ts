@@ -133,7 +133,13 @@ export class EmulatedSession {
       this.record.appendedBytes += base64ByteLength(json.audio);
       if (this.options.loopback) return this.echo(json.audio, false);
     }
-    this.engine.handle(json);
+    try {
+      this.engine.handle(json);
+    } catch (error) {
+      // A bug here must not take the whole emulator (and every other session) down with it.
+      this.logger.error({ err: error, eventType: json.type }, 'emulator failed to handle an event');
+      this.sendError({ type: 'server_error', code: 'server_error', message: 'The emulator failed to handle this event.', param: null }, null);
+    }
   }
 
   /** Loopback: the appended base64 goes straight back as an audio delta. */
