@@ -1,0 +1,128 @@
+/** Command-line options of `npm run bench` (see docs/performance.md). */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Concurrent streaming sessions of the main latency comparison. */
+  readonly sessions: number;
+  /** Streaming duration per path (s), warm-up included. */
+  readonly durationS: number;
+  /** Leading part of every stream left out of the latency figures (s). */
+  readonly warmupS: number;
+  readonly frameMs: number;
+  /** Client PCM16 rate for the proxied path (the direct path always speaks 24 kHz). */
+  readonly rate: number;
+  readonly runs: number;
+  /** Sessions connected and left silent for the idle-memory figure (0: skip). */
+  readonly idleSessions: number;
+  readonly capacity: boolean;
+  readonly capacitySteps: readonly number[];
+  readonly capacityDurationS: number;
+  /** Generator processes sharing the sessions. */
+  readonly generators: number;
+  /** Spread session start phases over the frame period (one timer still drives them all). */
+  readonly stagger: boolean;
+  /** Start the proxy with `--cpu-prof` and print its hottest functions. */
+  readonly profile: boolean;
+  readonly micro: boolean;
+  readonly quick: boolean;
+  /** Where the JSON goes (default `bench/results/<timestamp>.json`). */
+  readonly out: string | undefined;
+}
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --sessions N           streaming sessions for the latency comparison (100)
+  --duration S           seconds streamed per path, warm-up included (10)
+  --warmup S             seconds at the start of each stream left out of the figures (1)
+  --frame-ms MS          frame duration (20)
+  --rate HZ              client PCM16 rate through the proxy (16000; 24000 = pass-through, exact sequence check)
+  --runs N               repetitions; the report shows the median (3)
+  --idle-sessions N      silent sessions for the idle-memory figure (250; 0 skips)
+  --capacity / --no-capacity   step N until real-time fails (on)
+  --capacity-steps LIST  N values to try (50,100,150,200,250,300,350,400)
+  --capacity-duration S  seconds per capacity step and path (6)
+  --generators N         load-generator processes (1)
+  --no-stagger           every session sends at the same instant (burst) instead of spread over the period
+  --profile              run the proxy with --cpu-prof and print its hottest functions
+  --no-micro             skip the resampler / G.711 micro-benchmarks
+  --quick                smoke run: 10 sessions, 3 s, 1 run, small capacity search, 20 idle sessions
+  --out FILE             JSON output (bench/results/<timestamp>.json)
+`;
+
+/** Parses argv; prints help and exits on --help or on an invalid value. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      sessions: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'frame-ms': { type: 'string' },
+      rate: { type: 'string' },
+      runs: { type: 'string' },
+      'idle-sessions': { type: 'string' },
+      capacity: { type: 'boolean' },
+      'no-capacity': { type: 'boolean' },
+      'capacity-steps': { type: 'string' },
+      'capacity-duration': { type: 'string' },
+      generators: { type: 'string' },
+      'no-stagger': { type: 'boolean' },
+      profile: { type: 'boolean' },
+      'no-micro': { type: 'boolean' },
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const quick = values.quick === true;
+  const problems: string[] = [];
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`--${name} must be an integer in [${min}, ${max}], got ${raw}`);
+    return value;
+  };
+  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) problems.push(`--${name} must be a number in [${min}, ${max}], got ${raw}`);
+    return value;
+  };
+  const steps = (values['capacity-steps'] ?? (quick ? '20' : '50,100,150,200,250,300,350,400'))
+    .split(',')
+    .map((part) => Number(part.trim()));
+  if (steps.some((n) => !Number.isInteger(n) || n < 1)) problems.push(`--capacity-steps must list positive integers`);
+  const rate = int('rate', values.rate, 16000, 8000, 48000);
+  if (![8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000].includes(rate)) problems.push(`--rate ${rate} is not a PCM16 rate the proxy supports`);
+  const options: BenchOptions = {
+    sessions: int('sessions', values.sessions, quick ? 10 : 100, 1, 5000),
+    durationS: num('duration', values.duration, quick ? 3 : 10, 1, 3600),
+    warmupS: num('warmup', values.warmup, quick ? 0.5 : 1, 0, 60),
+    frameMs: int('frame-ms', values['frame-ms'], 20, 5, 200),
+    rate,
+    runs: int('runs', values.runs, quick ? 1 : 3, 1, 20),
+    idleSessions: int('idle-sessions', values['idle-sessions'], quick ? 20 : 250, 0, 5000),
+    capacity: values['no-capacity'] === true ? false : (values.capacity ?? true),
+    capacitySteps: steps.sort((a, b) => a - b),
+    capacityDurationS: num('capacity-duration', values['capacity-duration'], quick ? 2 : 6, 1, 600),
+    generators: int('generators', values.generators, 1, 1, 8),
+    stagger: values['no-stagger'] !== true,
+    profile: values.profile === true,
+    micro: values['no-micro'] !== true,
+    quick,
+    out: values.out,
+  };
+  if (options.warmupS >= options.durationS) problems.push('--warmup must be shorter than --duration');
+  if (options.warmupS >= options.capacityDurationS) problems.push('--warmup must be shorter than --capacity-duration');
+  if (problems.length > 0) {
+    for (const problem of problems) process.stderr.write(`bench: ${problem}\n`);
+    process.stderr.write(HELP);
+    process.exit(2);
+  }
+  return options;
+}

@@ -1,0 +1,146 @@
+/**
+ * Child processes of the benchmark (emulator, proxy, load generators): started with plain `node --import tsx`
+ * (no tsx CLI wrapper, so the pid is the process measured), on 127.0.0.1 ports chosen by the OS, and killed on
+ * every way out of the bench (normal exit, error, SIGINT/SIGTERM).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const children = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+function killAll(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+}
+
+/** Kills every child on exit, on SIGINT/SIGTERM, and on an uncaught error. Idempotent. */
+export function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      process.stderr.write(`\nbench: ${signal}, stopping children\n`);
+      killAll();
+      process.exit(130);
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`bench: ${error.stack ?? error.message}\n`);
+    killAll();
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`bench: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+    killAll();
+    process.exit(1);
+  });
+}
+
+function track(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** A free TCP port on 127.0.0.1 (listen on 0, read, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Service {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** The last lines the process wrote to stderr/stdout (for error messages). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `node [nodeArgs] --import tsx <script>` with `env` added to this process's environment, and waits
+ * until `port` accepts TCP connections.
+ */
+export async function startService(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<Service> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child);
+  let tail = '';
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const service: Service = {
+    name,
+    pid: child.pid ?? -1,
+    port,
+    output: () => tail,
+    stop: async (graceMs = 15000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening on ${port}:\n${tail}`);
+    }
+    if (await canConnect(port)) return service;
+    if (Date.now() > deadline) {
+      await service.stop(0);
+      throw new Error(`${name} did not listen on ${port} within 30 s:\n${tail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Forks a TypeScript module (IPC with structured clone) under `node --import tsx`. */
+export function forkModule(script: string, nodeArgs: readonly string[] = []): ChildProcess {
+  const child = fork(script, [], {
+    cwd: REPO_ROOT,
+    execArgv: [...nodeArgs, '--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  track(child);
+  return child;
+}

@@ -1,0 +1,85 @@
+/** CPU time and resident memory of a process, read from /proc (Linux only). */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (USER_HZ), the unit of utime/stime in /proc/<pid>/stat. */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** utime + stime of `pid` in seconds, or NaN when the process is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; fields after it are counted from the closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / ticksPerSecond();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** VmRSS of `pid` in KiB, or NaN when the process is gone. */
+export function rssKiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A CPU-time reading to subtract from a later one. */
+export interface CpuMark {
+  readonly pid: number;
+  readonly cpuS: number;
+  readonly wallMs: number;
+}
+
+export function cpuMark(pid: number): CpuMark {
+  return { pid, cpuS: cpuSeconds(pid), wallMs: performance.now() };
+}
+
+/** CPU used since `mark`, as % of one core. */
+export function cpuPercentSince(mark: CpuMark): number {
+  const now = cpuMark(mark.pid);
+  const wallS = (now.wallMs - mark.wallMs) / 1000;
+  return wallS > 0 ? (100 * (now.cpuS - mark.cpuS)) / wallS : Number.NaN;
+}
+
+/** What the report says about the machine. */
+export function machineInfo(): Record<string, string | number> {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? model;
+  } catch {
+    // not Linux: keep os.cpus()
+  }
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
+  } catch {
+    // keep os.cpus()
+  }
+  let loadavg = '';
+  try {
+    loadavg = readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+  } catch {
+    // not Linux
+  }
+  return { nproc, cpuModel: model, node: process.version, platform: `${process.platform} ${process.arch}`, loadavg };
+}

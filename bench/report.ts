@@ -1,0 +1,140 @@
+/** Key figures per run, their medians across runs, and the markdown report. */
+import type { MicroResults } from './micro.js';
+import type { BenchOptions } from './options.js';
+import type { RunResult } from './scenario.js';
+import { median } from './stats.js';
+
+/** The figures the report compares across runs (all numbers; NaN when not measured). */
+export type KeyFigures = Record<string, number>;
+
+export const TARGET_SESSIONS = 250;
+
+export function keyFigures(run: RunResult, micro: MicroResults | undefined): KeyFigures {
+  const m = run.main;
+  const at250 = run.capacity?.steps.find((s) => s.sessions === TARGET_SESSIONS);
+  const figures: KeyFigures = {
+    'direct p50 ms': m.direct.latency.p50,
+    'direct p99 ms': m.direct.latency.p99,
+    'direct p99.9 ms': m.direct.latency.p999,
+    'proxy p50 ms': m.proxy.latency.p50,
+    'proxy p99 ms': m.proxy.latency.p99,
+    'proxy p99.9 ms': m.proxy.latency.p999,
+    'added p50 ms': m.added.p50,
+    'added p99 ms': m.added.p99,
+    'added p99.9 ms': m.added.p999,
+    'direct lost': m.direct.lost,
+    'direct reordered': m.direct.reordered,
+    'proxy lost': m.proxy.lost,
+    'proxy reordered': m.proxy.reordered,
+    'proxy CPU %': m.proxy.proxyCpuPct ?? Number.NaN,
+    'emulator CPU % (proxied)': m.proxy.emulatorCpuPct ?? Number.NaN,
+    'emulator CPU % (direct)': m.direct.emulatorCpuPct ?? Number.NaN,
+    'generator CPU % (proxied)': m.proxy.generatorCpuPct,
+    'generator CPU % (direct)': m.direct.generatorCpuPct,
+    'generator lag p99 ms (proxied)': m.proxy.lag.p99,
+    'generator lag p99 ms (direct)': m.direct.lag.p99,
+    'proxy RSS before KiB': m.proxyRssBeforeKiB,
+    'proxy RSS during KiB': m.proxy.proxyRssMaxKiB ?? Number.NaN,
+    'RSS per streaming session KiB': m.rssPerStreamingSessionKiB,
+    'RSS per idle session KiB': run.idle?.perSessionKiB ?? Number.NaN,
+    'heap per idle session KiB': run.idle?.heapPerSessionKiB ?? Number.NaN,
+    'max real-time sessions': run.capacity?.maxRealTimeSessions ?? Number.NaN,
+    [`p99 added ms at ${TARGET_SESSIONS}`]: at250?.added.p99 ?? Number.NaN,
+    [`proxy lost at ${TARGET_SESSIONS}`]: at250?.proxy.lost ?? Number.NaN,
+    [`proxy CPU % at ${TARGET_SESSIONS}`]: at250?.proxy.proxyCpuPct ?? Number.NaN,
+  };
+  for (const [name, value] of Object.entries(micro?.resampler ?? {})) figures[name] = value;
+  for (const [name, value] of Object.entries(micro?.audio ?? {})) figures[`audio: ${name}`] = value;
+  return figures;
+}
+
+export function medianFigures(all: readonly KeyFigures[]): KeyFigures {
+  const keys = new Set(all.flatMap((f) => Object.keys(f)));
+  const out: KeyFigures = {};
+  for (const key of keys) out[key] = median(all.map((f) => f[key] ?? Number.NaN));
+  return out;
+}
+
+function fmt(value: number | undefined, digits = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  return value.toFixed(digits);
+}
+
+function verdict(ok: boolean | undefined): string {
+  if (ok === undefined) return '–';
+  return ok ? 'met' : '**missed**';
+}
+
+function check(value: number | undefined, limit: number): boolean | undefined {
+  return value === undefined || !Number.isFinite(value) ? undefined : value <= limit;
+}
+
+/** The markdown report of the median figures (and the per-run spread of the key ones). */
+export function markdownReport(options: BenchOptions, med: KeyFigures, runs: readonly KeyFigures[], machine: Record<string, string | number>): string {
+  const n = options.sessions;
+  const r = `${options.rate / 1000} kHz`;
+  const lines: string[] = [];
+  lines.push(
+    `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; median of ${runs.length} run(s); ` +
+      `${n} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
+      `proxied clients at ${r}, direct clients at 24 kHz.`,
+    '',
+    `| Round-trip per frame, ${n} sessions | direct to emulator | through the proxy | added by the proxy | target (added) |`,
+    '|---|---:|---:|---:|---|',
+  );
+  const latencyRow = (label: string, key: string, limit?: number): void => {
+    const added = med[`added ${key} ms`];
+    const target = limit === undefined ? '–' : `≤ ${limit} ms: ${verdict(check(added, limit))}`;
+    lines.push(`| ${label} | ${fmt(med[`direct ${key} ms`])} ms | ${fmt(med[`proxy ${key} ms`])} ms | ${fmt(added)} ms | ${target} |`);
+  };
+  latencyRow('p50', 'p50', 1);
+  latencyRow('p99', 'p99', 5);
+  latencyRow('p99.9', 'p99.9');
+  const directLoss = `${fmt(med['direct lost'], 0)} / ${fmt(med['direct reordered'], 0)}`;
+  const proxyLoss = `${fmt(med['proxy lost'], 0)} / ${fmt(med['proxy reordered'], 0)}`;
+  const maxLoss = Math.max(...runs.map((f) => (f['proxy lost'] ?? 0) + (f['proxy reordered'] ?? 0) + (f['direct lost'] ?? 0) + (f['direct reordered'] ?? 0)));
+  lines.push(`| frames lost / reordered | ${directLoss} | ${proxyLoss} | | 0 in every run: ${verdict(maxLoss === 0)} |`);
+  lines.push('');
+  lines.push('| Resources and capacity | value | target |', '|---|---:|---|');
+  lines.push(`| proxy CPU at ${n} sessions (% of one core) | ${fmt(med['proxy CPU %'], 1)} % | – |`);
+  lines.push(
+    `| emulator CPU, proxied / direct | ${fmt(med['emulator CPU % (proxied)'], 1)} % / ${fmt(med['emulator CPU % (direct)'], 1)} % | – |`,
+  );
+  lines.push(
+    `| load generator CPU, proxied / direct | ${fmt(med['generator CPU % (proxied)'], 1)} % / ${fmt(med['generator CPU % (direct)'], 1)} % | – |`,
+  );
+  lines.push(
+    `| generator send lag p99, proxied / direct | ${fmt(med['generator lag p99 ms (proxied)'])} / ${fmt(med['generator lag p99 ms (direct)'])} ms | small |`,
+  );
+  const idle = med['RSS per idle session KiB'];
+  lines.push(`| proxy RSS per idle session (${options.idleSessions} connected, after GC) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`);
+  lines.push(`| proxy V8 heap per idle session | ${fmt(med['heap per idle session KiB'], 1)} KiB | – |`);
+  const streaming = med['RSS per streaming session KiB'];
+  lines.push(`| proxy RSS per streaming session (${n} streaming) | ${fmt(streaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(streaming, 128))} |`);
+  if (options.capacity) {
+    const maxN = med['max real-time sessions'];
+    const steps = options.capacitySteps.join(', ');
+    const enough = maxN === undefined || !Number.isFinite(maxN) ? undefined : maxN >= TARGET_SESSIONS;
+    lines.push(`| largest real-time N (steps ${steps}; p99 added ≤ 10 ms, no loss) | ${fmt(maxN, 0)} | ≥ ${TARGET_SESSIONS}: ${verdict(enough)} |`);
+    const at = med[`p99 added ms at ${TARGET_SESSIONS}`];
+    if (Number.isFinite(at)) {
+      lines.push(
+        `| at ${TARGET_SESSIONS} sessions: p99 added, frames lost, proxy CPU | ${fmt(at)} ms, ${fmt(med[`proxy lost at ${TARGET_SESSIONS}`], 0)}, ${fmt(med[`proxy CPU % at ${TARGET_SESSIONS}`], 0)} % | ≤ 10 ms, 0: ${verdict(check(at, 10) === true && med[`proxy lost at ${TARGET_SESSIONS}`] === 0)} |`,
+      );
+    }
+  }
+  for (const key of Object.keys(med).filter((k) => k.startsWith('resample '))) {
+    lines.push(`| ${key} | ${fmt(med[key])} µs | ≤ 15 µs: ${verdict(check(med[key], 15))} |`);
+  }
+  // bench/audio.ts also times the resampler (wall clock); the table keeps this bench's CPU-time figures for it.
+  for (const key of Object.keys(med).filter((k) => k.startsWith('audio: ') && !k.startsWith('audio: resample'))) {
+    lines.push(`| ${key.slice('audio: '.length)} | ${fmt(med[key], 3)} | – |`);
+  }
+  return lines.join('\n');
+}
+
+/** One line per run with the figures that move the most between runs. */
+export function runLines(runs: readonly KeyFigures[]): string {
+  const keys = ['added p50 ms', 'added p99 ms', 'proxy p99 ms', 'direct p99 ms', 'proxy CPU %', 'RSS per idle session KiB', 'RSS per streaming session KiB', 'max real-time sessions'];
+  return runs.map((f, i) => `run ${i + 1}: ${keys.map((k) => `${k} ${fmt(f[k])}`).join(', ')}`).join('\n');
+}

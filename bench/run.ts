@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: added latency, capacity, memory per session and audio costs of the proxy, measured against
+ * the emulator in loopback mode on this machine. Prints a markdown table and writes bench/results/<time>.json.
+ * See docs/performance.md for the method and the figures.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runMicro, type MicroResults } from './micro.js';
+import { parseOptions } from './options.js';
+import { machineInfo } from './procfs.js';
+import { installCleanup, REPO_ROOT } from './processes.js';
+import { summarizeProfile } from './profile-summary.js';
+import { keyFigures, markdownReport, medianFigures, runLines, type KeyFigures } from './report.js';
+import { Scenario, type RunResult } from './scenario.js';
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function loadavg(): string {
+  return String(machineInfo().loadavg);
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const options = parseOptions(process.argv.slice(2));
+  const started = new Date();
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const machine = machineInfo();
+  log(`bench: ${JSON.stringify(options)}`);
+  log(`bench: machine ${machine.nproc} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadavg}`);
+
+  const runs: RunResult[] = [];
+  const micros: (MicroResults | undefined)[] = [];
+  const figures: KeyFigures[] = [];
+  const profiles: Record<string, string> = {};
+  for (let run = 1; run <= options.runs; run++) {
+    log(`bench: run ${run}/${options.runs} (load ${loadavg()})`);
+    const micro = options.micro ? await runMicro(options.frameMs, options.quick) : undefined;
+    if (micro) log(`  micro: ${JSON.stringify(micro.resampler)}${micro.notes.length > 0 ? ` (${micro.notes.join('; ')})` : ''}`);
+    micros.push(micro);
+    const loadavgBefore = loadavg();
+    const scenario = new Scenario(options, run, resultsDir);
+    let result: RunResult;
+    try {
+      await scenario.start();
+      log('  warm-up');
+      await scenario.warmUp();
+      let idle;
+      if (options.idleSessions > 0) {
+        idle = await scenario.idleMemory(options.idleSessions);
+        log(`  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${idle.heapPerSessionKiB.toFixed(1)} KiB)`);
+      }
+      const main = await scenario.compare(options.sessions, options.durationS);
+      log(
+        `  N=${options.sessions}: p50 direct ${main.direct.latency.p50.toFixed(2)} proxy ${main.proxy.latency.p50.toFixed(2)}; ` +
+          `p99 direct ${main.direct.latency.p99.toFixed(2)} proxy ${main.proxy.latency.p99.toFixed(2)} ms; ` +
+          `lost ${main.direct.lost}/${main.proxy.lost}; proxy CPU ${(main.proxy.proxyCpuPct ?? Number.NaN).toFixed(1)}%` +
+          (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : ''),
+      );
+      const capacity = options.capacity ? await scenario.capacity(log) : undefined;
+      result = { run, startedAt: new Date().toISOString(), loadavgBefore, idle, main, capacity, profile: scenario.profile };
+    } finally {
+      await scenario.stop();
+    }
+    if (result.profile !== undefined) {
+      try {
+        const summary = summarizeProfile(result.profile, 25);
+        profiles[result.profile] = summary;
+        log(`  profile ${result.profile}:\n${summary}`);
+      } catch (error) {
+        log(`  profile not readable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    runs.push(result);
+    figures.push(keyFigures(result, micro));
+  }
+
+  const med = medianFigures(figures);
+  const table = markdownReport(options, med, figures, machine);
+  const notes = [...new Set(micros.flatMap((m) => m?.notes ?? []))];
+  process.stdout.write(`\n${table}\n\n${runLines(figures)}\n`);
+  if (notes.length > 0) process.stdout.write(`\nNotes: ${notes.join('; ')}\n`);
+
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const out = options.out ?? join(resultsDir, `${stamp}.json`);
+  const json = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    command: `npx tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    options,
+    median: med,
+    perRun: figures,
+    runs,
+    micro: micros,
+    notes,
+    profiles,
+    table,
+  };
+  writeFileSync(out, `${JSON.stringify(json, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  process.stdout.write(`\nJSON: ${out}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,342 @@
+/**
+ * One benchmark run on fresh processes: emulator (loopback) + proxy + load generator(s).
+ * Order: warm-up → idle memory → direct stream → proxied stream (same N) → capacity search.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchOptions } from './options.js';
+import type { StreamResult } from './generator-protocol.js';
+import { Generators } from './generators.js';
+import { InspectorSession, inspectorUrl } from './inspector.js';
+import type { SessionSpec, Target } from './load-session.js';
+import { rssKiB } from './procfs.js';
+import { freePort, REPO_ROOT, startService, type Service } from './processes.js';
+import { summarize, type LatencySummary } from './stats.js';
+
+/** Added p99 allowed for a capacity step to count as real-time (ms). */
+export const CAPACITY_P99_ADDED_MS = 10;
+/** Generator lag p99 above which frames were not sent on schedule (ms). */
+export const MAX_LAG_P99_MS = 10;
+/** Mean latency of the last measured second minus the first above which the echo is falling behind (ms). */
+export const MAX_DRIFT_MS = 10;
+
+export interface PathSummary {
+  readonly target: Target;
+  readonly sessions: number;
+  readonly connectFailed: number;
+  readonly latency: LatencySummary;
+  readonly framesSent: number;
+  readonly lost: number;
+  readonly reordered: number;
+  readonly duplicates: number;
+  readonly unmarked: number;
+  readonly extra: number;
+  readonly exactMatching: boolean;
+  readonly closedEarly: number;
+  readonly lag: LatencySummary;
+  readonly driftMs: number;
+  readonly generatorCpuPct: number;
+  readonly proxyCpuPct: number | undefined;
+  readonly emulatorCpuPct: number | undefined;
+  readonly proxyRssMaxKiB: number | undefined;
+  readonly frameSizes: Readonly<Record<string, number>>;
+  readonly firstFrameSizes: Readonly<Record<string, number>>;
+  readonly events: Readonly<Record<string, number>>;
+  readonly errors: readonly string[];
+  readonly drainMs: number;
+}
+
+export interface Comparison {
+  readonly sessions: number;
+  readonly direct: PathSummary;
+  readonly proxy: PathSummary;
+  readonly added: { readonly p50: number; readonly p99: number; readonly p999: number };
+  readonly proxyRssBeforeKiB: number;
+  readonly rssPerStreamingSessionKiB: number;
+  /** Real-time verdict and, when it fails, why. */
+  readonly realTime: boolean;
+  readonly failures: readonly string[];
+}
+
+export interface IdleMemory {
+  readonly sessions: number;
+  readonly opened: number;
+  readonly baselineRssKiB: number;
+  readonly rssKiB: number;
+  readonly perSessionKiB: number;
+  readonly heapPerSessionKiB: number;
+  readonly gcForced: boolean;
+}
+
+export interface CapacityResult {
+  readonly steps: readonly Comparison[];
+  /** Largest N that stayed real-time (0 if none). */
+  readonly maxRealTimeSessions: number;
+  /** Why the search stopped: the first failing step's reasons, or 'all steps passed'. */
+  readonly stoppedBecause: string;
+}
+
+export interface RunResult {
+  readonly run: number;
+  readonly startedAt: string;
+  readonly loadavgBefore: string;
+  readonly idle: IdleMemory | undefined;
+  readonly main: Comparison;
+  readonly capacity: CapacityResult | undefined;
+  readonly profile: string | undefined;
+}
+
+const MODEL = 'gpt-realtime';
+
+function summarizePath(result: StreamResult, connectFailed: number): PathSummary {
+  const firstSecond = (result.secondSums[0] ?? 0) / (result.secondCounts[0] || 1);
+  const lastIndex = result.secondCounts.length - 1;
+  // The last bucket may be a partial second; use the last full one when there are at least two.
+  const last = lastIndex >= 2 ? lastIndex - 1 : lastIndex;
+  const lastSecond = (result.secondSums[last] ?? 0) / (result.secondCounts[last] || 1);
+  return {
+    target: result.target,
+    sessions: result.sessions,
+    connectFailed,
+    latency: summarize(result.latency),
+    framesSent: result.framesSent,
+    lost: result.lost,
+    reordered: result.reordered,
+    duplicates: result.duplicates,
+    unmarked: result.unmarked,
+    extra: result.extra,
+    exactMatching: result.exactMatching,
+    closedEarly: result.closedEarly,
+    lag: summarize(result.lag),
+    driftMs: lastSecond - firstSecond,
+    generatorCpuPct: result.generatorCpuPct,
+    proxyCpuPct: result.proxyCpuPct,
+    emulatorCpuPct: result.emulatorCpuPct,
+    proxyRssMaxKiB: result.proxyRssMaxKiB,
+    frameSizes: result.frameSizes,
+    firstFrameSizes: result.firstFrameSizes,
+    events: result.events,
+    errors: result.errors,
+    drainMs: result.drainMs,
+  };
+}
+
+function pathFailures(path: PathSummary, label: string): string[] {
+  const failures: string[] = [];
+  if (path.connectFailed > 0) failures.push(`${label}: ${path.connectFailed} sessions failed to connect`);
+  if (path.closedEarly > 0) failures.push(`${label}: ${path.closedEarly} sessions closed early`);
+  if (path.lost > 0) failures.push(`${label}: ${path.lost} frames lost`);
+  if (path.reordered > 0 || path.duplicates > 0 || path.unmarked > 0 || path.extra > 0) {
+    failures.push(`${label}: ${path.reordered} reordered, ${path.duplicates} duplicated, ${path.unmarked} unmarked, ${path.extra} extra frames`);
+  }
+  if (path.lag.p99 > MAX_LAG_P99_MS) failures.push(`${label}: generator lag p99 ${path.lag.p99.toFixed(1)} ms (frames not sent on schedule)`);
+  if (path.driftMs > MAX_DRIFT_MS) failures.push(`${label}: latency grew ${path.driftMs.toFixed(1)} ms over the window`);
+  return failures;
+}
+
+export class Scenario {
+  private emulator: Service | undefined;
+  private proxy: Service | undefined;
+  private generators: Generators | undefined;
+  private inspector: InspectorSession | undefined;
+  private profilePath: string | undefined;
+  private readonly apiKey = `sk-bench-${randomUUID()}`;
+
+  constructor(
+    private readonly options: BenchOptions,
+    private readonly run: number,
+    private readonly resultsDir: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const emulatorPort = await freePort();
+    this.emulator = await startService('emulator', 'src/emulator/main.ts', emulatorPort, {
+      EMULATOR_LOOPBACK: '1',
+      EMULATOR_PORT: String(emulatorPort),
+      EMULATOR_HOST: '127.0.0.1',
+      EMULATOR_API_KEY: this.apiKey,
+      LOG_LEVEL: 'warn',
+    });
+    const proxyPort = await freePort();
+    const nodeArgs = ['--inspect=127.0.0.1:0'];
+    if (this.options.profile) {
+      const dir = join(this.resultsDir, 'profiles');
+      mkdirSync(dir, { recursive: true });
+      const name = `proxy-run${this.run}-${Date.now()}.cpuprofile`;
+      this.profilePath = join(dir, name);
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`);
+    }
+    this.proxy = await startService(
+      'proxy',
+      'src/main.ts',
+      proxyPort,
+      {
+        UPSTREAM: 'openai',
+        OPENAI_API_KEY: this.apiKey,
+        OPENAI_REALTIME_URL: `ws://127.0.0.1:${emulatorPort}/v1/realtime`,
+        OPENAI_MODEL: MODEL,
+        PORT: String(proxyPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        MAX_CONNECTIONS: '100000',
+        MAX_CONNECTIONS_PER_IP: '100000',
+        SHUTDOWN_GRACE_MS: '0',
+        SAVE_AUDIO: 'off',
+        PROXY_AUTH_TOKEN: '',
+        PROXY_AUTH_SECRET: '',
+        IDLE_TIMEOUT_SECONDS: '3600',
+      },
+      nodeArgs,
+    );
+    const url = inspectorUrl(this.proxy.output());
+    if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
+    this.generators = new Generators(this.options.generators);
+  }
+
+  async stop(): Promise<void> {
+    this.inspector?.close();
+    await this.generators?.exit();
+    await this.proxy?.stop();
+    await this.emulator?.stop();
+  }
+
+  get profile(): string | undefined {
+    return this.profilePath;
+  }
+
+  private spec(target: Target): SessionSpec {
+    const emulator = this.required(this.emulator);
+    const proxy = this.required(this.proxy);
+    return target === 'direct'
+      ? {
+          target,
+          url: `ws://127.0.0.1:${emulator.port}/v1/realtime?model=${MODEL}`,
+          headers: { Authorization: `Bearer ${this.apiKey}` },
+          rate: 24000,
+          frameMs: this.options.frameMs,
+        }
+      : { target, url: `ws://127.0.0.1:${proxy.port}/`, headers: {}, rate: this.options.rate, frameMs: this.options.frameMs };
+  }
+
+  private required<T>(value: T | undefined): T {
+    if (value === undefined) throw new Error('scenario not started');
+    return value;
+  }
+
+  private async settle(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.options.quick ? ms / 4 : ms));
+  }
+
+  private async gc(): Promise<boolean> {
+    if (this.inspector === undefined) return false;
+    await this.inspector.collectGarbage();
+    return true;
+  }
+
+  /** Connects `sessions` on `target`, streams, closes; returns the summary. */
+  async stream(target: Target, sessions: number, durationS: number): Promise<PathSummary> {
+    const generators = this.required(this.generators);
+    const connected = await generators.connect(this.spec(target), sessions, this.options.stagger);
+    if (connected.errors.length > 0) process.stderr.write(`bench: ${target}: ${connected.failed} connects failed: ${connected.errors.slice(0, 3).join('; ')}\n`);
+    const result = await generators.stream({
+      durationS,
+      warmupS: this.options.warmupS,
+      startAtEpochMs: Date.now() + 200,
+      drainMs: 3000,
+      sample: {
+        ...(target === 'proxy' ? { proxy: this.required(this.proxy).pid } : {}),
+        emulator: this.required(this.emulator).pid,
+      },
+    });
+    await generators.close();
+    // Let both servers finish closing those sessions before the next measurement.
+    await this.settle(300);
+    return summarizePath(result, connected.failed);
+  }
+
+  /** Streams the same N directly and through the proxy, and compares. */
+  async compare(sessions: number, durationS: number): Promise<Comparison> {
+    const direct = await this.stream('direct', sessions, durationS);
+    await this.gc();
+    const proxyRssBeforeKiB = rssKiB(this.required(this.proxy).pid);
+    const proxy = await this.stream('proxy', sessions, durationS);
+    const added = {
+      p50: proxy.latency.p50 - direct.latency.p50,
+      p99: proxy.latency.p99 - direct.latency.p99,
+      p999: proxy.latency.p999 - direct.latency.p999,
+    };
+    const failures = [...pathFailures(direct, 'direct'), ...pathFailures(proxy, 'proxy')];
+    if (!(added.p99 <= CAPACITY_P99_ADDED_MS)) failures.push(`proxy: p99 added ${added.p99.toFixed(2)} ms > ${CAPACITY_P99_ADDED_MS} ms`);
+    return {
+      sessions,
+      direct,
+      proxy,
+      added,
+      proxyRssBeforeKiB,
+      rssPerStreamingSessionKiB: ((proxy.proxyRssMaxKiB ?? Number.NaN) - proxyRssBeforeKiB) / Math.max(1, proxy.sessions),
+      realTime: failures.length === 0,
+      failures,
+    };
+  }
+
+  /** Short unmeasured streams on both paths so JIT and buffer pools are warm before anything is measured. */
+  async warmUp(): Promise<void> {
+    const sessions = Math.min(20, this.options.sessions);
+    const seconds = this.options.quick ? 1 : 2;
+    await this.stream('direct', sessions, seconds);
+    await this.stream('proxy', sessions, seconds);
+  }
+
+  /** RSS added per connected, silent session, after forced GC on both sides of the measurement. */
+  async idleMemory(sessions: number): Promise<IdleMemory> {
+    const generators = this.required(this.generators);
+    const pid = this.required(this.proxy).pid;
+    const gcForced = await this.gc();
+    await this.settle(1000);
+    await this.gc();
+    const baselineRssKiB = rssKiB(pid);
+    const baselineHeap = (await this.inspector?.heapUsedBytes()) ?? Number.NaN;
+    const connected = await generators.connect(this.spec('proxy'), sessions, this.options.stagger);
+    await this.settle(2000);
+    await this.gc();
+    await this.settle(1000);
+    const rss = rssKiB(pid);
+    const heap = (await this.inspector?.heapUsedBytes()) ?? Number.NaN;
+    await generators.close();
+    await this.settle(500);
+    const opened = Math.max(1, connected.opened);
+    return {
+      sessions,
+      opened: connected.opened,
+      baselineRssKiB,
+      rssKiB: rss,
+      perSessionKiB: (rss - baselineRssKiB) / opened,
+      heapPerSessionKiB: (heap - baselineHeap) / 1024 / opened,
+      gcForced,
+    };
+  }
+
+  /** Steps N up until a step is not real-time. */
+  async capacity(log: (line: string) => void): Promise<CapacityResult> {
+    const steps: Comparison[] = [];
+    let maxRealTimeSessions = 0;
+    let stoppedBecause = 'all steps passed';
+    for (const sessions of this.options.capacitySteps) {
+      const step = await this.compare(sessions, this.options.capacityDurationS);
+      steps.push(step);
+      log(
+        `  capacity N=${sessions}: p99 direct ${step.direct.latency.p99.toFixed(2)} proxy ${step.proxy.latency.p99.toFixed(2)} added ${step.added.p99.toFixed(2)} ms, ` +
+          `lost ${step.proxy.lost}, proxy CPU ${(step.proxy.proxyCpuPct ?? Number.NaN).toFixed(0)}%, gen lag p99 ${step.proxy.lag.p99.toFixed(1)} ms → ${step.realTime ? 'real-time' : 'NOT real-time'}`,
+      );
+      if (!step.realTime) {
+        stoppedBecause = `N=${sessions}: ${step.failures.join('; ')}`;
+        break;
+      }
+      maxRealTimeSessions = sessions;
+    }
+    return { steps, maxRealTimeSessions, stoppedBecause };
+  }
+}
+
+export { REPO_ROOT };
