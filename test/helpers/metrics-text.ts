@@ -18,6 +18,8 @@ export function parseMetricsText(text: string): MetricSample[] {
   return samples;
 }
 
+const SPECIAL_VALUES: Record<string, number> = { '+inf': Infinity, inf: Infinity, '-inf': -Infinity, nan: NaN };
+
 function parseLine(line: string): MetricSample | undefined {
   const nameMatch = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
   if (nameMatch === null) return undefined;
@@ -51,8 +53,10 @@ function parseLine(line: string): MetricSample | undefined {
   }
   const valueText = rest.trim().split(/\s+/)[0];
   if (valueText === undefined || valueText === '') return undefined;
-  const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-  if (Number.isNaN(value) && valueText !== 'NaN') return undefined;
+  // Prometheus reads special values case-insensitively (prom-client writes `Nan`).
+  const special = SPECIAL_VALUES[valueText.toLowerCase()];
+  const value = special ?? Number(valueText);
+  if (Number.isNaN(value) && special === undefined) return undefined;
   return { name, labels, value };
 }
 
