@@ -117,16 +117,29 @@ function buildTable(fromRate: number, toRate: number): PolyphaseTable {
       const x = 2 * cutoff * tau;
       const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
       const value = 2 * cutoff * sinc * (besselI0(beta * Math.sqrt(1 - ratio * ratio)) / i0Beta);
-      if (Math.abs(value) < 1e-12) continue; // a zero of the sinc
-      taps.push(value);
+      taps.push(Math.abs(value) < 1e-12 ? 0 : value); // exact zeros of the sinc
       offsets.push(k);
       sum += value;
     }
+    // Trim zeros at both ends; drop inner zeros only when that saves at least a quarter of the row
+    // (the indexed loop costs more per tap than the contiguous one).
+    while (taps.length > 1 && taps[0] === 0) {
+      taps.shift();
+      offsets.shift();
+    }
+    while (taps.length > 1 && taps[taps.length - 1] === 0) {
+      taps.pop();
+      offsets.pop();
+    }
+    const nonZero = taps.filter((t) => t !== 0).length;
+    const sparse = nonZero <= 0.75 * taps.length;
+    const keptTaps = sparse ? taps.filter((t) => t !== 0) : taps;
+    const keptOffsets = sparse ? offsets.filter((_, i) => taps[i] !== 0) : offsets;
     // Unity DC gain on every phase, so a constant input gives a constant output.
-    const first = offsets[0] ?? 0;
-    rows.push({ first, taps: taps.map((t) => t / sum), offsets: offsets.map((k) => k - first) });
+    const first = keptOffsets[0] ?? 0;
+    rows.push({ first, taps: keptTaps.map((t) => t / sum), offsets: keptOffsets.map((k) => k - first) });
     lookBack = Math.max(lookBack, -first);
-    lookAhead = Math.max(lookAhead, offsets[offsets.length - 1] ?? 0);
+    lookAhead = Math.max(lookAhead, keptOffsets[keptOffsets.length - 1] ?? 0);
   }
   const total = rows.reduce((n, row) => n + row.taps.length, 0);
   const coefficients = new Float64Array(total);
@@ -274,25 +287,17 @@ class PolyphaseResampler implements Resampler {
 
   /** Computes the outputs whose base input index ≤ `maxBase` and whose index < `maxOutput`. */
   private produce(maxBase: number, maxOutput: number): Buffer {
-    // Count first so the result is allocated once.
-    const { phases, step, baseOf } = this.table;
-    let cycle = this.cycle;
-    let index = this.index;
-    let produced = 0;
-    const firstOutput = cycle * phases + index;
-    while (firstOutput + produced < maxOutput && cycle * step + (baseOf[index] as number) <= maxBase) {
-      produced++;
-      if (++index === phases) {
-        index = 0;
-        cycle++;
-      }
-    }
-    if (produced === 0) return EMPTY;
+    const { phases, step } = this.table;
+    // Outputs n with floor(n·M/L) ≤ maxBase are those with n < (maxBase + 1)·L/M.
+    const firstOutput = this.cycle * phases + this.index;
+    const endOutput = Math.min(maxOutput, Math.ceil(((maxBase + 1) * phases) / step));
+    const produced = endOutput - firstOutput;
+    if (produced <= 0) return EMPTY;
     const samples = new Int16Array(produced);
     // history position of the current cycle's input 0
     filterInto(samples, this.table, this.history, this.cycle * step - this.historyStart, this.index);
-    this.cycle = cycle;
-    this.index = index;
+    this.cycle = Math.floor(endOutput / phases);
+    this.index = endOutput - this.cycle * phases;
     this.discardConsumed();
     return toBuffer(samples);
   }
