@@ -1,0 +1,61 @@
+/** Per-session rate decisions: the control-message limit and a burst counter for upstream fault storms. */
+
+export type RateDecision = 'ok' | 'limited' | 'dropped' | 'exceeded';
+
+/**
+ * Token bucket for client control messages: `perSecond` sustained, bursts up to twice that. A message over the
+ * limit is dropped; the first of a run is `limited` (tell the client once), the rest `dropped` (silently). Every
+ * dropped message adds to a debt that drains at the same rate; when the debt passes another burst's worth the
+ * client has kept going after being told, and the answer is `exceeded` (close the session).
+ */
+export class ControlRateLimiter {
+  private readonly capacity: number;
+  private tokens: number;
+  private debt = 0;
+  private last: number;
+  private inRun = false;
+
+  constructor(
+    private readonly perSecond: number,
+    now = Date.now(),
+  ) {
+    this.capacity = perSecond * 2;
+    this.tokens = this.capacity;
+    this.last = now;
+  }
+
+  take(now = Date.now()): RateDecision {
+    const refill = ((now - this.last) / 1000) * this.perSecond;
+    this.last = now;
+    this.tokens = Math.min(this.capacity, this.tokens + refill);
+    this.debt = Math.max(0, this.debt - refill);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.inRun = false;
+      return 'ok';
+    }
+    this.debt += 1;
+    if (this.debt > this.capacity) return 'exceeded';
+    if (this.inRun) return 'dropped';
+    this.inRun = true;
+    return 'limited';
+  }
+}
+
+/** Counts events in a sliding window; `add` answers true once more than `limit` fell within `windowMs`. */
+export class BurstCounter {
+  private readonly times: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  add(now = Date.now()): boolean {
+    this.times.push(now);
+    while (this.times.length > 0 && (this.times[0] ?? now) <= now - this.windowMs) this.times.shift();
+    // The array never holds more than limit + 1 entries: the caller ends the session at the first true.
+    if (this.times.length > this.limit + 1) this.times.shift();
+    return this.times.length > this.limit;
+  }
+}
