@@ -120,6 +120,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
           upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
           clientConfigKeys: config.limits.clientConfigKeys,
           clientHighWaterMs: config.limits.clientHighWaterMs,
+          maxSessionMs: config.limits.maxSessionSeconds * 1000,
+          idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+          controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
+          heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
         },
         {
           logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
