@@ -137,7 +137,9 @@ export class RealtimeEngine {
     }
   }
 
-  private speechStarted(audioStartMs: number): void {
+  private speechStarted(startMs: number): void {
+    // Whole ms on the wire, and the committed audio starts exactly there.
+    const audioStartMs = Math.round(startMs);
     this.speech = { itemId: newId('item'), audioStartMs };
     this.transport.emit('input_audio_buffer.speech_started', { audio_start_ms: audioStartMs, item_id: this.speech.itemId });
     const vad = this.config.audio.input.turn_detection;

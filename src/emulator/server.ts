@@ -2,14 +2,14 @@
  * The emulator's HTTP server: gates each upgrade on path, fault options and API key exactly as
  * documented (status, JSON body, socket destroyed), then hands the socket to an `EmulatedSession`.
  */
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { EmulatedSession } from './session.js';
-import type { CloseSpec, EmulatorSessionRecord } from './session.js';
+import type { EmulatorSessionRecord } from './session.js';
 
 export type { EmulatorSessionRecord };
 
@@ -77,7 +77,7 @@ function errorBody(status: number): string {
 function refuse(socket: Duplex, status: number): void {
   const body = errorBody(status);
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Refused'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Refused'}\r\n` +
       'Connection: close\r\nContent-Type: application/json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
@@ -164,6 +164,3 @@ async function shutdown(server: ReturnType<typeof createServer>, wss: WebSocketS
   server.closeAllConnections();
   await closing;
 }
-
-/** Re-exported for callers that check close reasons. */
-export type { CloseSpec };

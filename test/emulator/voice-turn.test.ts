@@ -133,4 +133,25 @@ describe('voice turn with server VAD', () => {
     const transcript = ofType(client, 'response.output_audio_transcript.done')[1]!.transcript;
     expect(transcript).toBe('I heard 1.6 seconds of audio.');
   });
+
+  it('keeps whole-ms times and exact echoes with odd-sized appends and a VAD restart mid-stream', async () => {
+    const emulator = await startEmulator({ audioPace: Infinity });
+    const client = await open(emulator);
+    const lead = Buffer.alloc(1001);
+    client.sendJson({ type: 'input_audio_buffer.append', audio: lead.toString('base64') });
+    client.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', threshold: 0.4 } } } } });
+    await client.waitForType('session.updated');
+    const rest = utterance(500, 900, 700);
+    for (let offset = 0; offset < rest.length; offset += 999) {
+      client.sendJson({ type: 'input_audio_buffer.append', audio: rest.subarray(offset, offset + 999).toString('base64') });
+    }
+    await client.waitForType('response.done', 5000);
+    const startMs = ofType(client, 'input_audio_buffer.speech_started')[0]!.audio_start_ms as number;
+    const endMs = ofType(client, 'input_audio_buffer.speech_stopped')[0]!.audio_end_ms as number;
+    expect(Number.isInteger(startMs) && Number.isInteger(endMs)).toBe(true);
+    // Tone from 1001/48 + 500 ≈ 520.9 ms; padding 300 ms; windows restart at 20.9 ms.
+    expect(Math.abs(startMs - 221)).toBeLessThanOrEqual(10);
+    const all = Buffer.concat([lead, rest]);
+    expect(replyAudio(client).equals(all.subarray(startMs * 48, endMs * 48))).toBe(true);
+  });
 });
