@@ -16,6 +16,8 @@ export interface RawFileOptions {
   readonly onWritten: (bytes: number) => void;
   /** Called at most once, with the error that stopped the file. */
   readonly onError: (error: Error) => void;
+  /** Open flags; default `wx` (create, never overwrite). Tests use `w` on `/dev/full` to get ENOSPC. */
+  readonly flags?: string;
 }
 
 type State = 'writing' | 'ending' | 'done' | 'failed';
@@ -78,7 +80,7 @@ export class RawFile {
 
   private open(): void {
     if (this.state === 'failed') return;
-    const stream = createWriteStream(this.options.path, { flags: 'wx', highWaterMark: STREAM_HIGH_WATER_BYTES });
+    const stream = createWriteStream(this.options.path, { flags: this.options.flags ?? 'wx', highWaterMark: STREAM_HIGH_WATER_BYTES });
     this.stream = stream;
     stream.on('error', (error) => this.fail(error));
     stream.on('drain', () => this.onDrain());

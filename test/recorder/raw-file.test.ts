@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-function open(path: string, options: { directoryReady?: Promise<void>; maxQueuedBytes?: number } = {}) {
+function open(path: string, options: { directoryReady?: Promise<void>; maxQueuedBytes?: number; flags?: string } = {}) {
   const errors: Error[] = [];
   let written = 0;
   const file = new RawFile({
@@ -33,6 +34,7 @@ function open(path: string, options: { directoryReady?: Promise<void>; maxQueued
     maxQueuedBytes: options.maxQueuedBytes ?? 1 << 20,
     onWritten: (n) => (written += n),
     onError: (error) => errors.push(error),
+    ...(options.flags === undefined ? {} : { flags: options.flags }),
   });
   return { file, errors, written: () => written };
 }
@@ -85,6 +87,15 @@ describe('RawFile', () => {
     file.write(bytes(100, 1));
     expect(errors).toHaveLength(1);
     expect((errors[0] as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a full disk (ENOSPC on write) stops the file: one error, end() resolves false', async () => {
+    const { file, errors } = open('/dev/full', { flags: 'w' });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // open succeeded; the write is what fails
+    for (let i = 0; i < 50; i++) file.write(bytes(4800, i));
+    expect(await file.end()).toBe(false);
+    file.write(bytes(4800, 1));
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
   });
 
   it('fails when the directory cannot be made', async () => {
