@@ -21,6 +21,7 @@
  * zeros so the last samples are not lost). Output is rounded to nearest and clamped to int16.
  */
 import { endianness } from 'node:os';
+import { pcm16Bytes } from './pcm16.js';
 
 export interface Resampler {
   readonly fromRate: number;
@@ -202,6 +203,27 @@ export function resamplerDelayMs(fromRate: number, toRate: number): number {
   return (tableFor(fromRate, toRate).lookAhead / fromRate) * 1000;
 }
 
+/**
+ * The filter a rate pair uses, as one impulse response at the common rate L·fromRate (rows
+ * interleaved back into the prototype), for analysis: its spectrum is the resampler's frequency
+ * response (DC gain L). Equal rates have no filter (a single 1).
+ */
+export function resamplerImpulseResponse(fromRate: number, toRate: number): { rate: number; taps: Float64Array } {
+  if (fromRate === toRate) return { rate: fromRate, taps: Float64Array.of(1) };
+  const { phases, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous } = tableFor(fromRate, toRate);
+  // Row p, input offset d (τ = p/L − d) is prototype sample j = p − d·L; index from the most negative j.
+  const minJ = -lookAhead * phases;
+  const taps = new Float64Array((lookAhead + lookBack + 1) * phases);
+  for (let p = 0; p < phases; p++) {
+    const begin = rowStart[p] as number;
+    for (let k = 0; k < (rowLength[p] as number); k++) {
+      const d = (rowFirst[p] as number) + (rowContiguous[p] === 1 ? k : (offsets[begin + k] as number));
+      taps[p - d * phases - minJ] = coefficients[begin + k] as number;
+    }
+  }
+  return { rate: fromRate * phases, taps };
+}
+
 /** Reads whole PCM16LE samples of `data` into `target` from `offset`, whatever the Buffer's alignment. */
 function readPcm16Into(data: Buffer, target: Float64Array, offset: number): void {
   const count = data.length >> 1;
@@ -299,7 +321,7 @@ class PolyphaseResampler implements Resampler {
     this.cycle = Math.floor(endOutput / phases);
     this.index = endOutput - this.cycle * phases;
     this.discardConsumed();
-    return toBuffer(samples);
+    return pcm16Bytes(samples);
   }
 
   /** Drops history the next output no longer needs, and rebases counters on long streams. */
@@ -430,12 +452,6 @@ function filterBlock(out: Int16Array, at: number, table: PolyphaseTable, history
   }
 }
 
-function toBuffer(samples: Int16Array): Buffer {
-  if (LITTLE_ENDIAN_HOST) return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const out = Buffer.allocUnsafe(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i] as number, i * 2);
-  return out;
-}
 
 /**
  * A streaming mono PCM16LE resampler from `fromRate` to `toRate` (positive integer Hz).

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createResampler, initAudio, resamplerDelayMs, type Resampler } from '../../src/audio/resampler.js';
+import { createResampler, initAudio, resamplerDelayMs, resamplerImpulseResponse, type Resampler } from '../../src/audio/resampler.js';
 import { PCM16_RATES, UPSTREAM_PCM_RATE } from '../../src/audio/formats.js';
 import { samplesToBuffer, toneSamples } from '../helpers/signals.js';
 import { fitSine, pcm16BufferToArray, rmsOf, sinadDb, toneAmplitude } from './signal-metrics.js';
@@ -235,4 +235,34 @@ describe('resampler streaming', () => {
     expect(() => createResampler(16000.5, 24000)).toThrow(RangeError);
     expect(() => createResampler(7919, 24000)).toThrow(RangeError);
   });
+});
+
+describe('resampler filter design (spectrum of the polyphase prototype)', () => {
+  /** |H(f)| / |H(0)| in dB, by direct DTFT of the prototype. */
+  function responseDb(taps: Float64Array, rate: number, hz: number): number {
+    let re = 0;
+    let im = 0;
+    let dc = 0;
+    const w = (2 * Math.PI * hz) / rate;
+    for (let j = 0; j < taps.length; j++) {
+      const t = taps[j] ?? 0;
+      re += t * Math.cos(w * j);
+      im -= t * Math.sin(w * j);
+      dc += t;
+    }
+    return 20 * Math.log10(Math.hypot(re, im) / Math.abs(dc));
+  }
+
+  for (const [from, to] of [[16000, 24000], [24000, 16000], [8000, 24000], [24000, 8000], [48000, 24000], [24000, 48000]] as [number, number][]) {
+    const { rate, taps } = resamplerImpulseResponse(from, to);
+    const low = Math.min(from, to);
+    let worstStop = -Infinity;
+    for (let hz = 0.575 * low; hz <= rate / 2; hz += low / 400) worstStop = Math.max(worstStop, responseDb(taps, rate, hz));
+    let worstPass = 0;
+    for (let hz = 0; hz <= 0.425 * low; hz += low / 400) worstPass = Math.max(worstPass, Math.abs(responseDb(taps, rate, hz)));
+    it(`${fmt(from)}→${fmt(to)}: stopband (≥ ${Math.round(0.575 * low)} Hz) ≤ ${worstStop.toFixed(1)} dB, passband ripple ±${worstPass.toExponential(1)} dB`, () => {
+      expect(worstStop).toBeLessThanOrEqual(-90);
+      expect(worstPass).toBeLessThanOrEqual(0.01);
+    });
+  }
 });
