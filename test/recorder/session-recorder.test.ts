@@ -174,6 +174,20 @@ describe('session recorder', () => {
     expect(await readdir(root)).toEqual(['a-file']);
   });
 
+  it('logs the failure once per session, with the error code', async () => {
+    await writeFile(join(root, 'a-file'), 'x');
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const rec = createSessionRecorder({ dir: join(root, 'a-file', 'out'), mode: 'both', metrics, logger, sessionId: 's', formats: PCM24 });
+    rec.inputAudio(pcm(960, 1));
+    rec.responseAudio('r1', pcm(960, 2));
+    rec.responseAudio('r2', pcm(960, 3));
+    await rec.close();
+    const failures = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'recording stopped: write failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ level: 40, sessionId: 's', code: 'ENOTDIR' });
+  });
+
   it('an output path that is a file fails the same way (EEXIST)', async () => {
     const dir = join(root, 'plain-file');
     await writeFile(dir, 'x');
