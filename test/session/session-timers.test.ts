@@ -1,12 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { expiryWarningMs, SessionTimers, type SessionTimerHandlers } from '../../src/session/session-timers.js';
 
-let handlers: { [K in keyof SessionTimerHandlers]: ReturnType<typeof vi.fn> };
+let handlers: { [K in keyof SessionTimerHandlers]: Mock<SessionTimerHandlers[K]> };
 let timers: SessionTimers | undefined;
 
 beforeEach(() => {
   vi.useFakeTimers();
-  handlers = { onExpiryWarning: vi.fn(), onExpired: vi.fn(), onIdle: vi.fn(), onHeartbeat: vi.fn(), onStallCheck: vi.fn() };
+  handlers = {
+    onExpiryWarning: vi.fn<(graceMs: number) => void>(),
+    onExpired: vi.fn<() => void>(),
+    onIdle: vi.fn<() => void>(),
+    onHeartbeat: vi.fn<() => void>(),
+    onStallCheck: vi.fn<() => void>(),
+  };
 });
 
 afterEach(() => {
