@@ -55,6 +55,11 @@ export function describeDuration(ms: number): string {
   return plural(ms, 'millisecond');
 }
 
+/** Codes a close frame may carry (RFC 6455 §7.4; the same rule as ws). */
+export function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+
 export class EmulatedSession {
   readonly record: EmulatorSessionRecord;
   private readonly engine: RealtimeEngine;
@@ -96,6 +101,11 @@ export class EmulatedSession {
     this.record.closed = true;
     this.engine.abort();
     const closeNow = (): void => {
+      // 1006 and the other codes a peer may not send simulate a dropped connection: no close frame.
+      if (!isSendableCloseCode(code)) {
+        this.socket.terminate();
+        return;
+      }
       if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
         this.socket.close(code, reason);
       }

@@ -28,6 +28,12 @@ describe('limits and injected faults', () => {
     expect(await second.waitForClose(3000)).toEqual({ code: 1011, reason: 'injected' });
   });
 
+  it('a close code of 1006 drops the connection without a close frame', async () => {
+    const emulator = await startEmulator({ closeAfterMs: { ms: 50, code: 1006 } });
+    const client = await open(emulator);
+    expect((await client.waitForClose(3000)).code).toBe(1006);
+  });
+
   it('closeMidResponse closes after N audio deltas of the first response', async () => {
     const emulator = await startEmulator({ audioPace: 1, closeMidResponse: { code: 1011, reason: 'mid', afterDeltas: 3 } });
     const client = await open(emulator);
