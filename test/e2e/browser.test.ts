@@ -62,7 +62,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
   });
 
   /** Starts Chromium with `wav` as its microphone (played once, then silence) and opens the demo page. */
-  async function openPage(wav: string): Promise<Page> {
+  async function openPage(wav: string, url = `${proxy.httpUrl}/`): Promise<Page> {
     const profile = mkdtempSync(join(dir, 'profile-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -85,7 +85,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${proxy.httpUrl}/`);
+    await page.goto(url);
     expect(pageErrors).toEqual([]);
     return page;
   }
@@ -169,10 +169,15 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     await page.screenshot({ path: SCREENSHOT });
   });
 
+  /** A fake microphone that hears nothing. */
+  function silentWav(): string {
+    const path = join(dir, 'silence-48k.wav');
+    writeFileSync(path, encodeWav(silenceSamples(48000, 500), 48000));
+    return path;
+  }
+
   it('sends a typed message from the keyboard', { timeout: 60_000 }, async () => {
-    const silence = join(dir, 'silence-48k.wav');
-    writeFileSync(silence, encodeWav(silenceSamples(48000, 500), 48000));
-    const page = await openPage(silence);
+    const page = await openPage(silentWav());
 
     await page.keyboard.press('Tab'); // Start is the first control
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Start');
@@ -185,5 +190,24 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     await waitForDemo(page, 'the text reply', (d) => d.stats.events.includes('AIResponseEnd') && d.state === 'listening');
     await expect.poll(() => page.locator('li.assistant .text').first().textContent()).toContain('Hello from the keyboard');
     expect(await box.inputValue()).toBe('');
+  });
+
+  it('passes ?token= to the socket, and explains a refused connection in words', { timeout: 60_000 }, async () => {
+    const guarded = await startProxy({ env: { PROXY_AUTH_TOKEN: 'page-token' } });
+    try {
+      const page = await openPage(silentWav(), `${guarded.httpUrl}/`);
+      await page.getByRole('button', { name: 'Start' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('Lost the connection to the server');
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+
+      await page.goto(`${guarded.httpUrl}/?token=page-token`);
+      await page.getByRole('button', { name: 'Start' }).click();
+      await waitForDemo(page, 'AIConnected', (d) => d.state === 'listening');
+      expect(await page.locator('#errors').textContent()).toBe(''); // empty, so hidden
+    } finally {
+      await context?.close();
+      context = undefined;
+      await guarded.close();
+    }
   });
 });

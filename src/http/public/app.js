@@ -93,6 +93,10 @@ ui.form.addEventListener('submit', (event) => {
 async function start() {
   if (session) return;
   clearErrors();
+  if (!navigator.mediaDevices || !window.AudioWorkletNode) {
+    showError('This page needs a secure address (https:// or localhost) and a current browser to use the microphone.');
+    return;
+  }
   // Created inside the click so that autoplay rules let it run.
   let context = new AudioContext();
   if (!SUPPORTED_RATES.includes(context.sampleRate)) {
@@ -113,6 +117,7 @@ async function start() {
     responses: new Map(), // id → { received, played, ended, interrupted, reportedMs, item }
     userItem: null,
     reportTimer: 0,
+    fatalShown: false,
   };
   session = s;
   render();
@@ -140,8 +145,8 @@ async function start() {
   s.stream.getAudioTracks().forEach((track) => track.addEventListener('ended', () => stop('The microphone was disconnected.')));
 
   openSocket(s);
-  await context.resume();
   s.reportTimer = setInterval(() => reportPlayback(s, false), PLAYBACK_REPORT_MS);
+  await context.resume();
 }
 
 function openSocket(s) {
@@ -164,7 +169,7 @@ function openSocket(s) {
   });
   socket.addEventListener('close', (event) => {
     if (session !== s) return;
-    if (!s.closing && event.code !== 1000) showError(CLOSE_SENTENCES[event.code] ?? `The connection closed (code ${event.code}).`);
+    if (!s.closing && !s.fatalShown && event.code !== 1000) showError(CLOSE_SENTENCES[event.code] ?? `The connection closed (code ${event.code}).`);
     teardown(s);
   });
 }
@@ -303,6 +308,7 @@ function onJson(s, text) {
       onResponseEnd(s, message);
       break;
     case 'error':
+      if (message.fatal === true) s.fatalShown = true; // the close that follows needs no second message
       showError(ERROR_SENTENCES[message.code] ?? `Error: ${message.message ?? message.code}`);
       break;
     case 'ServerShuttingDown':
