@@ -134,7 +134,8 @@ describe('interruption and control', () => {
     const client = await open(emulator);
     client.sendJson({ type: 'response.cancel', event_id: 'evt_c' });
     expect(await nextError(client)).toMatchObject({ code: 'response_cancel_not_active', param: null, event_id: 'evt_c' });
-    sendText(client, 'a longer message so that the reply lasts a while');
+    // 42 words: 2.5 s of reply audio at real-time pace, ample time to cancel it.
+    sendText(client, 'word '.repeat(40).trim());
     client.sendJson({ type: 'response.create' });
     await client.waitForType('response.output_audio.delta');
     client.sendJson({ type: 'response.cancel' });
@@ -147,7 +148,7 @@ describe('interruption and control', () => {
   it('response.create during a response fails with conversation_already_has_active_response', async () => {
     const emulator = await startEmulator({ audioPace: 1 });
     const client = await open(emulator);
-    sendText(client, 'hello');
+    sendText(client, 'word '.repeat(40).trim());
     client.sendJson({ type: 'response.create' });
     const created = await client.waitForType('response.created');
     client.sendJson({ type: 'response.create', event_id: 'evt_2' });
