@@ -25,6 +25,8 @@ export interface ServerOptions {
   readonly authenticate?: Authenticator;
   /** Creates each session's recorder (none: recording off). */
   readonly createRecorder?: BridgeDeps['createRecorder'];
+  /** Slow-loris guard: a request (an upgrade included) must deliver its headers within this. Default 10 s. */
+  readonly headersTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -39,6 +41,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 const PUBLIC_DIR = fileURLToPath(new URL('./http/public/', import.meta.url));
 const VERSION = readVersion();
 
@@ -63,7 +66,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const info = buildInfo(config, upstream);
   const gateSettings = { ...config.limits, allowedOrigins: config.allowedOrigins };
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const server: Server = createServer(
+    // Node checks these only every connectionsCheckingInterval, so check often enough to honour short timeouts.
+    { headersTimeout, requestTimeout: Math.max(headersTimeout, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeout / 2) },
     createHttpHandler({
       state: () => ({ draining, activeSessions: sessions.size, startedAt }),
       info,
