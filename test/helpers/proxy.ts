@@ -25,7 +25,15 @@ export interface TestProxy {
  * Starts an emulator (with an API key, recording client events) and a proxy that uses it as its `openai`
  * upstream. `env` overrides proxy variables; `emulator` overrides emulator options.
  */
-export async function startProxy(options: { env?: Record<string, string>; emulator?: EmulatorOptions } = {}): Promise<TestProxy> {
+export async function startProxy(
+  options: {
+    env?: Record<string, string>;
+    emulator?: EmulatorOptions;
+    /** Where the proxy's log lines go (at LOG_LEVEL), e.g. to grep them for secrets. */
+    logStream?: { write(line: string): void };
+    headersTimeoutMs?: number;
+  } = {},
+): Promise<TestProxy> {
   await initAudio();
   const emulator = await createEmulator({ apiKey: TEST_API_KEY, recordEvents: true, audioPace: 20, ...options.emulator });
   const result = loadConfig({
@@ -42,13 +50,14 @@ export async function startProxy(options: { env?: Record<string, string>; emulat
     throw new Error(`bad test config: ${result.errors.join('; ')}`);
   }
   const config = result.config;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logStream);
   const metrics = createMetrics();
   const server = await startServer(config, {
     logger,
     metrics,
     authenticate: createAuthenticator(config.auth),
     createRecorder: recorderFor(config, { metrics, logger }),
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
   });
   return {
     url: server.url,
