@@ -130,7 +130,7 @@ export class RealtimeEngine {
   }
 
   /** Appends decoded input audio and acts on what the VAD hears in it. */
-  append(bytes: Buffer): void {
+  private append(bytes: Buffer): void {
     for (const event of this.input.append(bytes)) {
       if (event.type === 'speech_started') this.speechStarted(event.audioStartMs);
       else this.speechStopped(event.audioEndMs);
