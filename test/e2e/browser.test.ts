@@ -20,6 +20,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs/demo-page.png') : join(ROOT, 'test-results/demo-page.png');
 
+type Json = Record<string, unknown>;
+
 /** What `window.voiceProxyDemo` exposes (see src/http/public/app.js). */
 interface DemoDebug {
   readonly state: string;
@@ -42,6 +44,9 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
   let proxy: TestProxy;
   let dir: string;
   let context: BrowserContext | undefined;
+  /** JSON frames the page sent and received on its WebSocket, for the current page. */
+  let sentJson: Json[] = [];
+  let receivedJson: Json[] = [];
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) {
@@ -83,6 +88,16 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
       ],
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    sentJson = [];
+    receivedJson = [];
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => {
+        if (typeof payload === 'string') sentJson.push(JSON.parse(payload) as Json);
+      });
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string') receivedJson.push(JSON.parse(payload) as Json);
+      });
+    });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(url);
@@ -129,6 +144,17 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     // The echo of ~1.6 s of speech at 48 kHz PCM16 is well over one second of audio.
     expect(done.stats.audioBytesReceived).toBeGreaterThan(48_000 * 2);
 
+    // Playback progress went back to the proxy while playing, and once at the end with everything played.
+    const rate = Number((receivedJson.find((m) => m.name === 'AIConnected')?.output as Json | undefined)?.rate);
+    const responseId = receivedJson.find((m) => m.name === 'AIResponseStart')?.responseId;
+    const reports = sentJson.filter((m) => m.type === 'playback');
+    expect(reports.length).toBeGreaterThanOrEqual(3);
+    expect(reports.every((r) => r.responseId === responseId)).toBe(true);
+    const played = reports.map((r) => Number(r.playedMs));
+    expect(played).toEqual([...played].sort((a, b) => a - b));
+    const receivedMs = (done.stats.audioBytesReceived / 2 / rate) * 1000;
+    expect(Math.abs((played.at(-1) ?? 0) - receivedMs)).toBeLessThanOrEqual(1);
+
     const assistant = page.locator('li.assistant .text').first();
     await expect.poll(() => assistant.textContent()).toMatch(/\S/);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Listening');
@@ -150,6 +176,12 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     const beforeInterruption = interrupted.stats.events.slice(0, interrupted.stats.events.indexOf('AIInterrupted'));
     expect(beforeInterruption).toContain('AIResponseStart');
     expect(count(beforeInterruption, 'AISpeechDetected')).toBeGreaterThanOrEqual(1);
+    // The proxy cut the assistant's item at what the page had played.
+    const heard = Number(receivedJson.find((m) => m.name === 'AIInterrupted')?.playedMs);
+    expect(heard).toBeGreaterThan(0);
+    await expect
+      .poll(() => proxy.emulator.sessions.at(-1)?.events.find((e) => e.type === 'conversation.item.truncate')?.audio_end_ms)
+      .toBe(heard);
 
     // The second utterance gets its own reply, played to the end.
     const recovered = await waitForDemo(
