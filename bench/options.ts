@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** Start the proxy with `--cpu-prof` and print its hottest functions. */
   readonly profile: boolean;
   readonly micro: boolean;
+  /** Scheduling priority (nice, −20..19) for the bench and its children; undefined leaves it alone. */
+  readonly nice: number | undefined;
   readonly quick: boolean;
   /** Where the JSON goes (default `bench/results/<timestamp>.json`). */
   readonly out: string | undefined;
@@ -45,6 +47,8 @@ const HELP = `Usage: npm run bench -- [options]
   --no-stagger           every session sends at the same instant (burst) instead of spread over the period
   --profile              run the proxy with --cpu-prof and print its hottest functions
   --no-micro             skip the resampler / G.711 micro-benchmarks
+  --nice=N               run the bench and its children at this nice value (negative needs root): shields the
+                         figures from other load on a shared machine; the report says when it was used
   --quick                smoke run: 10 sessions, 3 s, 1 run, small capacity search, 20 idle sessions
   --out FILE             JSON output (bench/results/<timestamp>.json)
 `;
@@ -69,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-stagger': { type: 'boolean' },
       profile: { type: 'boolean' },
       'no-micro': { type: 'boolean' },
+      nice: { type: 'string' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -114,6 +119,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     stagger: values['no-stagger'] !== true,
     profile: values.profile === true,
     micro: values['no-micro'] !== true,
+    nice: values.nice === undefined ? undefined : int('nice', values.nice, 0, -20, 19),
     quick,
     out: values.out,
   };

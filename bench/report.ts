@@ -2,12 +2,33 @@
 import type { MicroResults } from './micro.js';
 import type { BenchOptions } from './options.js';
 import type { RunResult } from './scenario.js';
-import { median } from './stats.js';
+import { BIN_US, BINS, median } from './stats.js';
 
 /** The figures the report compares across runs (all numbers; NaN when not measured). */
 export type KeyFigures = Record<string, number>;
 
 export const TARGET_SESSIONS = 250;
+
+/**
+ * Marginal RSS per streaming session: the least-squares slope of the proxy's RSS during streaming against N over
+ * the capacity steps. Unlike (during − before)/N it does not charge the sessions for V8's young generation
+ * growing once under any streaming load (tens of MiB whatever N is).
+ */
+export function rssSlopeKiB(run: RunResult): number {
+  const points = (run.capacity?.steps ?? [])
+    .filter((s) => s.proxy.proxyRssMaxKiB !== undefined && Number.isFinite(s.proxy.proxyRssMaxKiB))
+    .map((s) => [s.sessions, s.proxy.proxyRssMaxKiB as number] as const);
+  if (points.length < 2) return Number.NaN;
+  const meanN = points.reduce((a, [n]) => a + n, 0) / points.length;
+  const meanR = points.reduce((a, [, r]) => a + r, 0) / points.length;
+  let num = 0;
+  let den = 0;
+  for (const [n, r] of points) {
+    num += (n - meanN) * (r - meanR);
+    den += (n - meanN) ** 2;
+  }
+  return den > 0 ? num / den : Number.NaN;
+}
 
 export function keyFigures(run: RunResult, micro: MicroResults | undefined): KeyFigures {
   const m = run.main;
@@ -36,6 +57,7 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'proxy RSS before KiB': m.proxyRssBeforeKiB,
     'proxy RSS during KiB': m.proxy.proxyRssMaxKiB ?? Number.NaN,
     'RSS per streaming session KiB': m.rssPerStreamingSessionKiB,
+    'RSS slope per streaming session KiB': rssSlopeKiB(run),
     'RSS per idle session KiB': run.idle?.perSessionKiB ?? Number.NaN,
     'heap per idle session KiB': run.idle?.heapPerSessionKiB ?? Number.NaN,
     'max real-time sessions': run.capacity?.maxRealTimeSessions ?? Number.NaN,
@@ -53,6 +75,12 @@ export function medianFigures(all: readonly KeyFigures[]): KeyFigures {
   const out: KeyFigures = {};
   for (const key of keys) out[key] = median(all.map((f) => f[key] ?? Number.NaN));
   return out;
+}
+
+/** A latency: the histogram's last bin holds everything slower than its range. */
+function fmtMs(value: number | undefined): string {
+  const limitMs = (BINS * BIN_US) / 1000;
+  return value !== undefined && value >= limitMs - 0.01 ? `≥ ${limitMs.toFixed(0)}` : fmt(value);
 }
 
 function fmt(value: number | undefined, digits = 2): string {
@@ -77,7 +105,8 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   lines.push(
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; median of ${runs.length} run(s); ` +
       `${n} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
-      `proxied clients at ${r}, direct clients at 24 kHz.`,
+      `proxied clients at ${r}, direct clients at 24 kHz` +
+      (options.nice === undefined ? '.' : `; all bench processes at nice ${options.nice}.`),
     '',
     `| Round-trip per frame, ${n} sessions | direct to emulator | through the proxy | added by the proxy | target (added) |`,
     '|---|---:|---:|---:|---|',
@@ -85,7 +114,7 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   const latencyRow = (label: string, key: string, limit?: number): void => {
     const added = med[`added ${key} ms`];
     const target = limit === undefined ? '–' : `≤ ${limit} ms: ${verdict(check(added, limit))}`;
-    lines.push(`| ${label} | ${fmt(med[`direct ${key} ms`])} ms | ${fmt(med[`proxy ${key} ms`])} ms | ${fmt(added)} ms | ${target} |`);
+    lines.push(`| ${label} | ${fmtMs(med[`direct ${key} ms`])} ms | ${fmtMs(med[`proxy ${key} ms`])} ms | ${fmt(added)} ms | ${target} |`);
   };
   latencyRow('p50', 'p50', 1);
   latencyRow('p99', 'p99', 5);
@@ -110,7 +139,11 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   lines.push(`| proxy RSS per idle session (${options.idleSessions} connected, after GC) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`);
   lines.push(`| proxy V8 heap per idle session | ${fmt(med['heap per idle session KiB'], 1)} KiB | – |`);
   const streaming = med['RSS per streaming session KiB'];
-  lines.push(`| proxy RSS per streaming session (${n} streaming) | ${fmt(streaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(streaming, 128))} |`);
+  lines.push(`| proxy RSS per streaming session: (during − before) / N at N = ${n} | ${fmt(streaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(streaming, 128))} |`);
+  const slope = med['RSS slope per streaming session KiB'];
+  if (Number.isFinite(slope)) {
+    lines.push(`| proxy RSS per streaming session: slope of RSS vs N over the capacity steps | ${fmt(slope, 1)} KiB | ≤ 128 KiB: ${verdict(check(slope, 128))} |`);
+  }
   if (options.capacity) {
     const maxN = med['max real-time sessions'];
     const steps = options.capacitySteps.join(', ');

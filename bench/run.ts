@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { runMicro, type MicroResults } from './micro.js';
 import { parseOptions } from './options.js';
@@ -33,6 +34,7 @@ function loadavg(): string {
 async function main(): Promise<void> {
   installCleanup();
   const options = parseOptions(process.argv.slice(2));
+  if (options.nice !== undefined) setPriority(process.pid, options.nice);
   const started = new Date();
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
         `  N=${options.sessions}: p50 direct ${main.direct.latency.p50.toFixed(2)} proxy ${main.proxy.latency.p50.toFixed(2)}; ` +
           `p99 direct ${main.direct.latency.p99.toFixed(2)} proxy ${main.proxy.latency.p99.toFixed(2)} ms; ` +
           `lost ${main.direct.lost}/${main.proxy.lost}; proxy CPU ${(main.proxy.proxyCpuPct ?? Number.NaN).toFixed(1)}%` +
-          (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : ''),
+          (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : '') +
+          (main.proxy.proxyCounters && Object.keys(main.proxy.proxyCounters).length > 0 ? `; proxy counters ${JSON.stringify(main.proxy.proxyCounters)}` : ''),
       );
       const capacity = options.capacity ? await scenario.capacity(log) : undefined;
       result = { run, startedAt: new Date().toISOString(), loadavgBefore, idle, main, capacity, profile: scenario.profile };

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.js';
 import type { StreamResult } from './generator-protocol.js';
@@ -36,6 +37,8 @@ export interface PathSummary {
   readonly closedEarly: number;
   readonly lag: LatencySummary;
   readonly driftMs: number;
+  /** Mean latency per second of the measured window (by send time). */
+  readonly secondMeansMs: readonly number[];
   readonly generatorCpuPct: number;
   readonly proxyCpuPct: number | undefined;
   readonly emulatorCpuPct: number | undefined;
@@ -45,6 +48,8 @@ export interface PathSummary {
   readonly events: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
   readonly drainMs: number;
+  /** Changes of the proxy's drop/error/session counters (from /metrics) over this stream; proxied path only. */
+  readonly proxyCounters: Readonly<Record<string, number>> | undefined;
 }
 
 export interface Comparison {
@@ -89,7 +94,34 @@ export interface RunResult {
 
 const MODEL = 'gpt-realtime';
 
-function summarizePath(result: StreamResult, connectFailed: number): PathSummary {
+/** Counters of /metrics that explain lost frames: drops by reason, errors by code, sessions by outcome. */
+const COUNTER_PATTERN = /^audio_proxy_(audio_dropped_bytes_total|errors_total|sessions_total|upgrades_rejected_total)(\{[^}]*\})?\s+(\S+)$/;
+
+async function proxyCounters(port: number): Promise<Record<string, number>> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await response.text();
+    const counters: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const match = COUNTER_PATTERN.exec(line);
+      if (match) counters[`${match[1]}${match[2] ?? ''}`] = Number(match[3]);
+    }
+    return counters;
+  } catch {
+    return {};
+  }
+}
+
+function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const change = value - (before[key] ?? 0);
+    if (change !== 0) delta[key] = change;
+  }
+  return delta;
+}
+
+function summarizePath(result: StreamResult, connectFailed: number, counters: Record<string, number> | undefined): PathSummary {
   const firstSecond = (result.secondSums[0] ?? 0) / (result.secondCounts[0] || 1);
   const lastIndex = result.secondCounts.length - 1;
   // The last bucket may be a partial second; use the last full one when there are at least two.
@@ -110,6 +142,7 @@ function summarizePath(result: StreamResult, connectFailed: number): PathSummary
     closedEarly: result.closedEarly,
     lag: summarize(result.lag),
     driftMs: lastSecond - firstSecond,
+    secondMeansMs: result.secondCounts.map((count, i) => (count > 0 ? (result.secondSums[i] ?? 0) / count : Number.NaN)),
     generatorCpuPct: result.generatorCpuPct,
     proxyCpuPct: result.proxyCpuPct,
     emulatorCpuPct: result.emulatorCpuPct,
@@ -119,6 +152,7 @@ function summarizePath(result: StreamResult, connectFailed: number): PathSummary
     events: result.events,
     errors: result.errors,
     drainMs: result.drainMs,
+    proxyCounters: counters,
   };
 }
 
@@ -192,6 +226,9 @@ export class Scenario {
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
     this.generators = new Generators(this.options.generators);
+    if (this.options.nice !== undefined) {
+      for (const pid of [this.emulator.pid, this.proxy.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
+    }
   }
 
   async stop(): Promise<void> {
@@ -237,6 +274,8 @@ export class Scenario {
   /** Connects `sessions` on `target`, streams, closes; returns the summary. */
   async stream(target: Target, sessions: number, durationS: number): Promise<PathSummary> {
     const generators = this.required(this.generators);
+    const proxyPort = this.required(this.proxy).port;
+    const countersBefore = target === 'proxy' ? await proxyCounters(proxyPort) : undefined;
     const connected = await generators.connect(this.spec(target), sessions, this.options.stagger);
     if (connected.errors.length > 0) process.stderr.write(`bench: ${target}: ${connected.failed} connects failed: ${connected.errors.slice(0, 3).join('; ')}\n`);
     const result = await generators.stream({
@@ -249,10 +288,11 @@ export class Scenario {
         emulator: this.required(this.emulator).pid,
       },
     });
+    const counters = countersBefore === undefined ? undefined : counterDelta(countersBefore, await proxyCounters(proxyPort));
     await generators.close();
     // Let both servers finish closing those sessions before the next measurement.
     await this.settle(300);
-    return summarizePath(result, connected.failed);
+    return summarizePath(result, connected.failed, counters);
   }
 
   /** Streams the same N directly and through the proxy, and compares. */
@@ -327,7 +367,8 @@ export class Scenario {
       steps.push(step);
       log(
         `  capacity N=${sessions}: p99 direct ${step.direct.latency.p99.toFixed(2)} proxy ${step.proxy.latency.p99.toFixed(2)} added ${step.added.p99.toFixed(2)} ms, ` +
-          `lost ${step.proxy.lost}, proxy CPU ${(step.proxy.proxyCpuPct ?? Number.NaN).toFixed(0)}%, gen lag p99 ${step.proxy.lag.p99.toFixed(1)} ms → ${step.realTime ? 'real-time' : 'NOT real-time'}`,
+          `lost ${step.proxy.lost}, proxy CPU ${(step.proxy.proxyCpuPct ?? Number.NaN).toFixed(0)}%, gen lag p99 ${step.proxy.lag.p99.toFixed(1)} ms → ${step.realTime ? 'real-time' : 'NOT real-time'}` +
+          (step.proxy.proxyCounters && Object.keys(step.proxy.proxyCounters).length > 0 ? ` ${JSON.stringify(step.proxy.proxyCounters)}` : ''),
       );
       if (!step.realTime) {
         stoppedBecause = `N=${sessions}: ${step.failures.join('; ')}`;
