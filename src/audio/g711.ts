@@ -138,8 +138,3 @@ export function alawEncode(samples: Int16Array): Uint8Array {
   for (let i = 0; i < samples.length; i++) out[i] = ALAW_ENCODE[((samples[i] as number) >> 3) & 0x1fff] as number;
   return out;
 }
-
-/** The decode table of a law (read-only use: converters decode straight from bytes into their own buffers). */
-export function decodeTable(law: 'ulaw' | 'alaw'): Int16Array {
-  return law === 'ulaw' ? ULAW_DECODE : ALAW_DECODE;
-}
