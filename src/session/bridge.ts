@@ -20,6 +20,7 @@ import type { Metrics, SessionOutcome } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type AudioDeltaEvent, type ServerEvent } from '../upstream/events.js';
+import { createSecretScrubber } from '../upstream/redact.js';
 import {
   sessionFromDefaults,
   sessionUpdateEvent,
@@ -104,6 +105,8 @@ export class SessionBridge {
   private readonly timers: SessionTimers;
   private readonly controlRate: ControlRateLimiter;
   private readonly upstreamFaults = new BurstCounter(UPSTREAM_FAULT_LIMIT, 1000);
+  /** Upstream error text reaches the client and the logs only through this: no key, no header value. */
+  private readonly scrub: (text: string) => string;
   private upstreamPongPending = false;
   private upstreamSlowLogged = false;
   private clientAboveMarkSince: number | undefined;
@@ -125,6 +128,7 @@ export class SessionBridge {
     deps.metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
 
+    this.scrub = createSecretScrubber(settings.upstream.headers);
     this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
     this.timers = new SessionTimers(
       {
@@ -577,7 +581,7 @@ export class SessionBridge {
   private onUpstreamError(event: ServerEvent): void {
     const error = obj(event, 'error');
     const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
-    const message = str(error, 'message') ?? 'The upstream reported an error.';
+    const message = this.scrub(str(error, 'message') ?? 'The upstream reported an error.');
     if (QUIET_UPSTREAM_ERRORS.has(code)) {
       this.log.debug({ upstreamCode: code }, 'harmless upstream error');
       return;
@@ -657,7 +661,8 @@ export class SessionBridge {
     }
   }
 
-  private onUpstreamClose(code: number, reason: string): void {
+  private onUpstreamClose(code: number, rawReason: string): void {
+    const reason = this.scrub(rawReason);
     this.log.info({ code, reason }, 'upstream closed');
     if (code === CloseCode.goingAway) {
       this.close('expired', { code: 'session_expired', message: `The upstream ended the session: ${reason || 'maximum duration reached'}.` });
