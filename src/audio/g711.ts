@@ -5,20 +5,21 @@
  * How a 16-bit PCM sample maps: G.191 takes 16-bit words whose most significant 14 (μ-law) or
  * 13 (A-law) bits are significant, i.e. plain PCM16. The encoder ignores the low 2 (μ) or 3 (A)
  * bits: μ-law works on `x >> 2` (14-bit, −8192..8191), A-law on `x >> 3` (13-bit, −4096..4095;
- * G.191 writes it as a 12-bit magnitude `x >> 4` plus the sign). Negative inputs are folded with
+ * G.191 folds it to a sign and a 12-bit magnitude `x >> 4`, since A-law's finest step is two 13-bit
+ * units, so in effect the low 4 bits never matter). Negative inputs are folded with
  * the one's complement (`~x`, i.e. −x−1), not negation, so `x` and `−x−1` get the same magnitude
- * and opposite signs; the decision thresholds are symmetric around −0.5, and every input in
- * −4..−1 (μ) / −16..−1 (A) encodes to a "negative zero" code. Libraries that negate instead
- * (e.g. the classic Sun `g711.c` μ-law encoder) differ from G.191 on negative inputs that sit
- * exactly on a decision boundary; the tests compare all 65 536 inputs against a literal
- * transcription of G.191 and against sox.
+ * and opposite signs; the decision thresholds are symmetric around −0.5, so −4..−1 (μ) encode to
+ * 0x7F (which decodes to 0, like 0..3 → 0xFF) and −16..−1 (A) to 0x55 (−8, mirroring 0..15 → 0xD5, +8).
+ * Libraries that negate instead (e.g. the classic Sun `g711.c` μ-law encoder) differ from G.191
+ * on negative inputs that sit exactly on a decision boundary; the tests compare all 65 536 inputs
+ * against a literal transcription of G.191 and against sox (which also rounds before encoding).
  *
  * The decoders return PCM16 (G.191's expanders already produce 16-bit left-justified values:
  * μ-law ±32124 full scale, A-law ±32256), including the half-step reconstruction offset.
  *
  * Encoding and decoding are table-driven: 256-entry Int16 decode tables and 16 384-entry (μ,
  * indexed by `x >> 2`) / 8 192-entry (A, indexed by `x >> 3`) Uint8 encode tables, built once at
- * module load from the arithmetic definitions below (about 0.2 ms).
+ * module load from the arithmetic definitions below.
  */
 
 /** μ-law code → PCM16, per G.191 `ulaw_expand`. */
