@@ -49,6 +49,13 @@ describe('pass-through converters', () => {
       expect(inbound.flush().length + outbound.flush().length).toBe(0);
     });
   }
+  it('converting converters return an empty Buffer for an empty chunk', () => {
+    for (const converter of [createInboundConverter(ULAW, UP_PCM), createOutboundConverter(UP_PCM, pcm(16000)), createOutboundConverter(UP_PCM, ALAW)]) {
+      expect(converter.push(Buffer.alloc(0)).length).toBe(0);
+      expect(converter.flush().length).toBe(0);
+    }
+  });
+
   it('converting converters say so', () => {
     expect(createInboundConverter(pcm(16000), UP_PCM).passThrough).toBe(false);
     expect(createInboundConverter(ULAW, UP_PCM).passThrough).toBe(false);

@@ -266,3 +266,11 @@ describe('resampler filter design (spectrum of the polyphase prototype)', () => 
     });
   }
 });
+
+describe('initAudio', () => {
+  it('is idempotent and resolves', async () => {
+    const first = initAudio();
+    expect(initAudio()).toBe(first);
+    await expect(first).resolves.toBeUndefined();
+  });
+});
