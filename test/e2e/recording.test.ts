@@ -284,7 +284,7 @@ describe('SAVE_AUDIO recordings', () => {
     expect(await readdir(base)).toEqual(['not-a-directory']);
   });
 
-  it('npm start with SAVE_AUDIO: on SIGTERM the process exits 0 only after the recording is complete', async () => {
+  it('npm start with SAVE_AUDIO: on SIGTERM the process exits 0 only after the recording is complete', { timeout: 40_000 }, async () => {
     const out = await tempRoot();
     const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {
