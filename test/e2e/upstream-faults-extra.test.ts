@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
+import { TestClient } from '../helpers/ws-client.js';
+import { startFaultUpstream, startSilentUpstream, type FaultOptions, type FaultUpstream } from '../helpers/fault-upstream.js';
+
+let proxy: TestProxy | undefined;
+let upstream: FaultUpstream | undefined;
+let client: TestClient | undefined;
+let logs: string[] = [];
+
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await proxy?.close();
+  proxy = undefined;
+  await upstream?.close();
+  upstream = undefined;
+  logs = [];
+});
+
+async function proxyOn(faulty: FaultUpstream, env: Record<string, string> = {}): Promise<TestProxy> {
+  upstream = faulty;
+  proxy = await startProxy({
+    env: { OPENAI_REALTIME_URL: faulty.url, LOG_LEVEL: 'debug', ...env },
+    logStream: { write: (line) => void logs.push(line) },
+  });
+  return proxy;
+}
+
+async function connect(p: TestProxy): Promise<TestClient> {
+  client = await TestClient.connect(p.url);
+  return client;
+}
+
+/** Nothing left behind: no session in the server, the gauge back at 0, the upstream socket closed. */
+async function expectNoLeaks(c: TestClient): Promise<void> {
+  await c.waitUntil(() => proxy?.server.activeSessions === 0);
+  const text = await (await fetch(`${proxy?.httpUrl}/metrics`)).text();
+  expect(text).toMatch(/^audio_proxy_sessions_active 0$/m);
+  await c.waitUntil(() => upstream?.open === 0);
+  expect(logs.join('')).not.toContain(TEST_API_KEY);
+}
+
+async function fatal(c: TestClient, code: string, closeCode: number, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  const error = await c.waitFor((m) => m.type === 'error' && m.fatal === true, timeoutMs);
+  expect(error).toMatchObject({ code, fatal: true });
+  expect((await c.waitForClose(timeoutMs)).code).toBe(closeCode);
+  await expectNoLeaks(c);
+  return error;
+}
+
+async function faultyResponse(options: FaultOptions, code: string, closeCode: number): Promise<void> {
+  const p = await proxyOn(await startFaultUpstream(options));
+  const c = await connect(p);
+  await c.waitForType('AIConnected');
+  c.sendJson({ type: 'text', text: 'talk to me' });
+  await c.waitForType('AIResponseStart');
+  await fatal(c, code, closeCode);
+}
+
+describe('upstream faults, each a documented error and close, nothing leaked', () => {
+  it('handshake timeout (TCP accepted, upgrade never answered) → upstream_unavailable, 1011', async () => {
+    const p = await proxyOn(await startSilentUpstream(), { UPSTREAM_CONNECT_TIMEOUT_MS: '300' });
+    const c = await connect(p);
+    const error = await fatal(c, 'upstream_unavailable', 1011);
+    expect(String(error.message)).toContain('timed out');
+    expect(upstream?.connections).toBe(1);
+  });
+
+  it('TCP reset mid-response → upstream_closed, 1011', async () => {
+    await faultyResponse({ midResponse: { afterDeltas: 2, fault: 'reset' } }, 'upstream_closed', 1011);
+  });
+
+  it('connection dropped mid-response without a close frame (1006) → upstream_closed, 1011', async () => {
+    await faultyResponse({ midResponse: { afterDeltas: 2, fault: 'terminate' } }, 'upstream_closed', 1011);
+  });
+
+  it('close 1001 mid-response (the upstream going away) → session_expired, 1001', async () => {
+    await faultyResponse({ midResponse: { afterDeltas: 1, fault: { close: 1001, reason: 'going away' } } }, 'session_expired', 1001);
+  });
+
+  it('a few malformed frames are ignored: no error to the client, the turn completes', async () => {
+    const garbage = (s: WebSocket): void => {
+      for (const frame of ['not json', '{"no":"type"}', '[1,2,3]', '{"type":5}', '']) s.send(frame);
+      s.send(Buffer.from([1, 2, 3]), { binary: true });
+    };
+    const p = await proxyOn(await startFaultUpstream({ onReady: garbage }));
+    const c = await connect(p);
+    await c.waitForType('AIConnected');
+    c.sendJson({ type: 'text', text: 'still there?' });
+    const end = await c.waitForType('AIResponseEnd');
+    expect(end).toMatchObject({ status: 'completed', finalText: 'w0 w1 w2 w3 w4 ' });
+    expect(c.binaryFrames.length).toBeGreaterThan(0);
+    expect(c.json.filter((m) => m.type === 'error')).toEqual([]);
+  });
+
+  it('a storm of malformed frames → fatal upstream_error, 1011', async () => {
+    const p = await proxyOn(await startFaultUpstream({ onReady: (s) => Array.from({ length: 50 }, () => s.send('{oops')) }));
+    await fatal(await connect(p), 'upstream_error', 1011);
+  });
+
+  it('a few upstream error events are passed on, non-fatal, with the upstream code; the session goes on', async () => {
+    const errors = (s: WebSocket): void => {
+      for (let i = 0; i < 3; i += 1) {
+        s.send(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', code: `bad_thing_${i}`, message: `Bad thing ${i}.` } }));
+      }
+    };
+    const p = await proxyOn(await startFaultUpstream({ onReady: errors }));
+    const c = await connect(p);
+    await c.waitUntil(() => c.json.filter((m) => m.type === 'error').length === 3);
+    expect(c.json.filter((m) => m.type === 'error')).toEqual([0, 1, 2].map((i) => ({
+      type: 'error',
+      code: 'upstream_error',
+      message: `Bad thing ${i}.`,
+      fatal: false,
+      upstreamCode: `bad_thing_${i}`,
+    })));
+    c.sendJson({ type: 'ping', id: 'after' });
+    await c.waitFor((m) => m.type === 'pong' && m.id === 'after');
+  });
+
+  it('an error event storm (> 20 within 1 s) → fatal upstream_error, 1011', async () => {
+    const storm = (s: WebSocket): void => {
+      for (let i = 0; i < 40; i += 1) s.send(JSON.stringify({ type: 'error', error: { type: 'server_error', code: 'boom', message: 'Boom.' } }));
+    };
+    const p = await proxyOn(await startFaultUpstream({ onReady: storm }));
+    const c = await connect(p);
+    await fatal(c, 'upstream_error', 1011);
+    // Each error before the storm was recognised was passed on; none after the close.
+    expect(c.json.filter((m) => m.type === 'error' && m.fatal === false)).toHaveLength(20);
+  });
+
+  it('an upstream that stops answering pings is terminated → upstream_closed, 1011', async () => {
+    const p = await proxyOn(await startFaultUpstream({ autoPong: false }), { HEARTBEAT_INTERVAL_MS: '200' });
+    const c = await connect(p);
+    await c.waitForType('AIConnected');
+    const error = await fatal(c, 'upstream_closed', 1011);
+    expect(String(error.message)).toContain('heartbeat');
+  });
+
+  it('an upstream error that quotes the API key reaches neither the client nor the logs with it', async () => {
+    const leaky = (s: WebSocket): void => {
+      s.send(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', code: 'leak', message: `Key ${TEST_API_KEY} is not allowed; Bearer ${TEST_API_KEY}` } }));
+      s.close(4000, `closing for ${TEST_API_KEY}`);
+    };
+    const p = await proxyOn(await startFaultUpstream({ onReady: leaky }));
+    const c = await connect(p);
+    const passed = await c.waitFor((m) => m.type === 'error' && m.code === 'upstream_error');
+    expect(String(passed.message)).toContain('[redacted]');
+    const closed = await fatal(c, 'upstream_closed', 1011);
+    expect(String(closed.message)).toContain('closing for');
+    expect(c.messages.map((m) => m.data.toString('utf8')).join('')).not.toContain(TEST_API_KEY);
+  });
+});
