@@ -58,6 +58,8 @@ export interface StreamResult {
   readonly secondCounts: readonly number[];
   readonly windowMs: number;
   readonly generatorCpuPct: number;
+  /** The whole machine's busy CPU over the window, in % of one core (all processes, ours included). */
+  readonly machineBusyPct: number;
   readonly proxyCpuPct?: number;
   readonly emulatorCpuPct?: number;
   readonly proxyRssMaxKiB?: number;

@@ -7,7 +7,8 @@
  * Each timer tick sends every frame that is due, stamping its send time just before `send`, then sleeps until
  * the next due frame. A tick that runs late sends the overdue frames at once: the lag histogram shows it.
  */
-import { cpuMark, cpuPercentSince, rssKiB, type CpuMark } from './procfs.js';
+import { availableParallelism } from 'node:os';
+import { cpuMark, cpuPercentSince, machineBusyPercentSince, machineTicks, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
 import type { ConnectReply, ConnectRequest, Reply, Request, StreamRequest, StreamResult } from './generator-protocol.js';
 import { LoadSession, newTally, type Target } from './load-session.js';
 
@@ -64,7 +65,9 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   let emulatorMark: CpuMark | undefined;
   let rssMax = 0;
   let rssTimer: NodeJS.Timeout | undefined;
+  let machineMark: MachineTicks | undefined;
   const openWindow = (): void => {
+    machineMark = machineTicks();
     selfMark = process.cpuUsage();
     selfWallMs = performance.now();
     if (request.sample.proxy !== undefined) {
@@ -113,6 +116,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   const generatorCpuPct = windowMs > 0 ? (100 * (selfUsage.user + selfUsage.system)) / 1000 / windowMs : Number.NaN;
   const proxyCpuPct = proxyMark ? cpuPercentSince(proxyMark) : undefined;
   const emulatorCpuPct = emulatorMark ? cpuPercentSince(emulatorMark) : undefined;
+  const machineBusyPct = machineMark ? machineBusyPercentSince(machineMark, availableParallelism()) : Number.NaN;
   if (rssTimer) clearInterval(rssTimer);
   const proxyRssEndKiB = request.sample.proxy !== undefined ? rssKiB(request.sample.proxy) : undefined;
   if (proxyRssEndKiB !== undefined) rssMax = Math.max(rssMax, proxyRssEndKiB);
@@ -148,6 +152,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     secondCounts: tally.secondCounts.map((v) => v ?? 0),
     windowMs,
     generatorCpuPct,
+    machineBusyPct,
     ...(proxyCpuPct === undefined ? {} : { proxyCpuPct }),
     ...(emulatorCpuPct === undefined ? {} : { emulatorCpuPct }),
     ...(request.sample.proxy === undefined ? {} : { proxyRssMaxKiB: rssMax, proxyRssEndKiB }),

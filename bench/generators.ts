@@ -149,6 +149,7 @@ function mergeResults(results: readonly StreamResult[]): StreamResult {
     windowMs: Math.max(...results.map((r) => r.windowMs)),
     // Total generator CPU across processes, in % of one core.
     generatorCpuPct: sum((r) => r.generatorCpuPct),
+    machineBusyPct: first.machineBusyPct,
     frameSizes: sumRecords(results.map((r) => r.frameSizes)),
     firstFrameSizes: sumRecords(results.map((r) => r.firstFrameSizes)),
     events: sumRecords(results.map((r) => r.events)),

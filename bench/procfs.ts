@@ -42,6 +42,31 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/** Whole-machine CPU time from /proc/stat (all cores, ticks): busy and total. */
+export interface MachineTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+export function machineTicks(): MachineTicks {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is already in user)
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+
+/** Busy share of the whole machine since `mark`, in % of ONE core (so 2 busy cores = 200). */
+export function machineBusyPercentSince(mark: MachineTicks, cores: number): number {
+  const now = machineTicks();
+  const total = now.total - mark.total;
+  return total > 0 ? (100 * cores * (now.busy - mark.busy)) / total : Number.NaN;
+}
+
 /** A CPU-time reading to subtract from a later one. */
 export interface CpuMark {
   readonly pid: number;

@@ -52,6 +52,8 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'emulator CPU % (direct)': m.direct.emulatorCpuPct ?? Number.NaN,
     'generator CPU % (proxied)': m.proxy.generatorCpuPct,
     'generator CPU % (direct)': m.direct.generatorCpuPct,
+    'other load % (proxied)': m.proxy.otherLoadPct,
+    'other load % (direct)': m.direct.otherLoadPct,
     'generator lag p99 ms (proxied)': m.proxy.lag.p99,
     'generator lag p99 ms (direct)': m.direct.lag.p99,
     'proxy RSS before KiB': m.proxyRssBeforeKiB,
@@ -131,6 +133,9 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   );
   lines.push(
     `| load generator CPU, proxied / direct | ${fmt(med['generator CPU % (proxied)'], 1)} % / ${fmt(med['generator CPU % (direct)'], 1)} % | – |`,
+  );
+  lines.push(
+    `| other processes' CPU on the machine meanwhile, proxied / direct (noise) | ${fmt(med['other load % (proxied)'], 0)} % / ${fmt(med['other load % (direct)'], 0)} % | – |`,
   );
   lines.push(
     `| generator send lag p99, proxied / direct | ${fmt(med['generator lag p99 ms (proxied)'])} / ${fmt(med['generator lag p99 ms (direct)'])} ms | small |`,

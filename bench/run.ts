@@ -4,7 +4,7 @@
  * See docs/performance.md for the method and the figures.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { runMicro, type MicroResults } from './micro.js';
@@ -14,6 +14,29 @@ import { installCleanup, REPO_ROOT } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
 import { keyFigures, markdownReport, medianFigures, runLines, type KeyFigures } from './report.js';
 import { Scenario, type RunResult } from './scenario.js';
+
+/**
+ * Nice for this process and (inherited) its children. With autogroup scheduling (Linux desktops and this
+ * machine), nice only ranks processes within one session's group; the group's own weight is set in
+ * /proc/self/autogroup, so set both.
+ */
+function applyNice(nice: number): void {
+  setPriority(process.pid, nice);
+  try {
+    // The group outlives this process (it is the shell session's): put its weight back on the way out.
+    const previous = /nice (-?\d+)/.exec(readFileSync('/proc/self/autogroup', 'utf8'))?.[1] ?? '0';
+    writeFileSync('/proc/self/autogroup', String(nice));
+    process.on('exit', () => {
+      try {
+        writeFileSync('/proc/self/autogroup', previous);
+      } catch {
+        // nothing more to do
+      }
+    });
+  } catch {
+    log('bench: could not set the autogroup nice (not Linux, autogroup off, or not permitted)');
+  }
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -34,7 +57,7 @@ function loadavg(): string {
 async function main(): Promise<void> {
   installCleanup();
   const options = parseOptions(process.argv.slice(2));
-  if (options.nice !== undefined) setPriority(process.pid, options.nice);
+  if (options.nice !== undefined) applyNice(options.nice);
   const started = new Date();
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

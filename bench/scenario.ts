@@ -40,6 +40,9 @@ export interface PathSummary {
   /** Mean latency per second of the measured window (by send time). */
   readonly secondMeansMs: readonly number[];
   readonly generatorCpuPct: number;
+  readonly machineBusyPct: number;
+  /** Machine busy time not spent in the bench's own processes (% of one core): the other load. */
+  readonly otherLoadPct: number;
   readonly proxyCpuPct: number | undefined;
   readonly emulatorCpuPct: number | undefined;
   readonly proxyRssMaxKiB: number | undefined;
@@ -144,6 +147,8 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     driftMs: lastSecond - firstSecond,
     secondMeansMs: result.secondCounts.map((count, i) => (count > 0 ? (result.secondSums[i] ?? 0) / count : Number.NaN)),
     generatorCpuPct: result.generatorCpuPct,
+    machineBusyPct: result.machineBusyPct,
+    otherLoadPct: result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0),
     proxyCpuPct: result.proxyCpuPct,
     emulatorCpuPct: result.emulatorCpuPct,
     proxyRssMaxKiB: result.proxyRssMaxKiB,
@@ -253,7 +258,13 @@ export class Scenario {
           rate: 24000,
           frameMs: this.options.frameMs,
         }
-      : { target, url: `ws://127.0.0.1:${proxy.port}/`, headers: {}, rate: this.options.rate, frameMs: this.options.frameMs };
+      : {
+          target,
+          url: `ws://127.0.0.1:${proxy.port}/?inputFormat=pcm16&inputRate=${this.options.rate}&outputRate=${this.options.rate}`,
+          headers: {},
+          rate: this.options.rate,
+          frameMs: this.options.frameMs,
+        };
   }
 
   private required<T>(value: T | undefined): T {
