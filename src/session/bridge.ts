@@ -202,11 +202,23 @@ export class SessionBridge {
     if (this.client.readyState === WebSocket.OPEN) this.client.close(closeCode, reason);
     this.upstream.close();
     this.pending.length = 0;
+    this.endUnfinishedResponse();
     this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
     this.deps.metrics.sessionsActive.dec();
     this.deps.metrics.sessionsTotal.inc({ outcome });
     this.log.info({ outcome, closeCode, durationMs: Date.now() - this.startedAt }, 'session closed');
     this.deps.onClosed?.(this);
+  }
+
+  /**
+   * A response still running when the session ends is over for the user: count it. (Its recording is completed by
+   * `recorder.close()`, which marks it ended by the session.)
+   */
+  private endUnfinishedResponse(): void {
+    const response = this.response;
+    if (response === undefined || response.doneUpstream) return;
+    response.doneUpstream = true;
+    this.deps.metrics.responsesTotal.inc({ status: response.interrupted ? 'cancelled' : 'incomplete' });
   }
 
   // ---- client → proxy ----
@@ -270,7 +282,8 @@ export class SessionBridge {
         this.sendJson(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
         return;
       case 'playback':
-        if (this.response?.id === message.responseId) this.response.reportedPlayedMs = message.playedMs;
+        // After an interruption the heard position is fixed: it is what the client and the upstream were told.
+        if (this.response?.id === message.responseId && !this.response.interrupted) this.response.reportedPlayedMs = message.playedMs;
         return;
       case 'audio':
         this.onClientAudio(message.audio);
@@ -452,7 +465,8 @@ export class SessionBridge {
   }
 
   private startResponse(responseId: string): TrackedResponse {
-    const response = newResponse(responseId, createOutboundConverter(this.upstreamFormats.output, this.formats.output));
+    const response = newResponse(responseId, createOutboundConverter(this.upstreamFormats.output, this.formats.output), this.turnEndedAt);
+    this.turnEndedAt = undefined;
     this.response = response;
     this.recorder?.responseStarted(responseId);
     this.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
@@ -472,7 +486,7 @@ export class SessionBridge {
       this.responseActiveUpstream = true;
     }
     if (response.interrupted) {
-      this.deps.metrics.audioDroppedBytes.inc({ reason: 'interrupted' }, Math.floor((event.delta.length * 3) / 4));
+      this.deps.metrics.audioDroppedBytes.inc({ reason: 'interrupted' }, Buffer.byteLength(event.delta, 'base64'));
       return;
     }
     const audio = Buffer.from(event.delta, 'base64');
@@ -500,8 +514,7 @@ export class SessionBridge {
     const now = Date.now();
     if (response.firstAudioAt === undefined) {
       response.firstAudioAt = now;
-      if (this.turnEndedAt !== undefined) this.deps.metrics.firstAudioSeconds.observe((now - this.turnEndedAt) / 1000);
-      this.turnEndedAt = undefined;
+      if (response.turnEndedAt !== undefined) this.deps.metrics.firstAudioSeconds.observe((now - response.turnEndedAt) / 1000);
     } else if (response.lastAudioAt !== undefined) {
       this.deps.metrics.audioGapSeconds.observe((now - response.lastAudioAt) / 1000);
     }

@@ -12,6 +12,8 @@ export interface TrackedResponse {
   text: string;
   /** Upstream-format audio bytes handed to the client socket. */
   deliveredBytes: number;
+  /** Wall-clock ms when the user's turn that caused this response ended (for the first-audio latency). */
+  readonly turnEndedAt: number | undefined;
   /** Wall-clock ms when the first audio byte went to the client. */
   firstAudioAt: number | undefined;
   lastAudioAt: number | undefined;
@@ -24,9 +26,10 @@ export interface TrackedResponse {
   readonly converter: AudioConverter;
 }
 
-export function newResponse(id: string, converter: AudioConverter): TrackedResponse {
+export function newResponse(id: string, converter: AudioConverter, turnEndedAt?: number): TrackedResponse {
   return {
     id,
+    turnEndedAt,
     itemId: undefined,
     contentIndex: 0,
     text: '',
