@@ -56,7 +56,7 @@ describe('backpressure', () => {
     expect(await metric('audio_proxy_errors_total', { code: 'client_too_slow' })).toBe(1);
     // Still stuck: closed as stalled within ~5 marks (1 s) plus a check interval.
     await eventually(async () => (await metric('audio_proxy_errors_total', { code: 'client_stalled' })) === 1, 3000, 'client_stalled');
-    await eventually(async () => proxy?.server.activeSessions === 0, 2000, 'the session to end');
+    await eventually(() => Promise.resolve(proxy?.server.activeSessions === 0), 2000, 'the session to end');
     expect(await metric('audio_proxy_sessions_active')).toBe(0);
     expect(await metric('audio_proxy_errors_total', { code: 'client_too_slow' })).toBe(1);
     // The socket is dropped even though the client never reads its close frame.
