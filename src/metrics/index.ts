@@ -10,8 +10,8 @@ export type DropReason = 'preopen_overflow' | 'interrupted' | 'client_slow' | 'u
 
 /** Voice latency buckets: 10 ms to 10 s. */
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** Gaps between audio frames: mostly a few ms, a stall is hundreds. */
-const GAP_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+/** Gaps between audio frames, on the same 10 ms – 10 s scale; a stall a listener notices is ≥ 100 ms. */
+const GAP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface Metrics {
   readonly registry: Registry;

@@ -81,7 +81,8 @@ const STALLED_TERMINATE_MS = 1000;
 
 export class SessionBridge {
   readonly id = randomUUID();
-  readonly startedAt = Date.now();
+  /** Monotonic clock (ms) for every latency the bridge measures: sub-millisecond, immune to clock steps. */
+  readonly startedAt = performance.now();
   private phase: Phase = 'connecting';
   private readonly log: Logger;
   private readonly upstream: UpstreamConnection;
@@ -206,7 +207,7 @@ export class SessionBridge {
     this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
     this.deps.metrics.sessionsActive.dec();
     this.deps.metrics.sessionsTotal.inc({ outcome });
-    this.log.info({ outcome, closeCode, durationMs: Date.now() - this.startedAt }, 'session closed');
+    this.log.info({ outcome, closeCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
     this.deps.onClosed?.(this);
   }
 
@@ -301,7 +302,7 @@ export class SessionBridge {
     switch (message.type) {
       case 'commit':
         this.upstream.send({ type: 'input_audio_buffer.commit' });
-        this.turnEndedAt = Date.now();
+        this.turnEndedAt = performance.now();
         this.requestResponse();
         return;
       case 'clear':
@@ -315,7 +316,7 @@ export class SessionBridge {
           type: 'conversation.item.create',
           item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: message.text }] },
         });
-        this.turnEndedAt = Date.now();
+        this.turnEndedAt = performance.now();
         this.requestResponse();
         return;
     }
@@ -384,7 +385,7 @@ export class SessionBridge {
         this.sendJson({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
         return;
       case 'input_audio_buffer.speech_stopped':
-        this.turnEndedAt = Date.now();
+        this.turnEndedAt = performance.now();
         this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
         return;
       case 'conversation.item.input_audio_transcription.delta':
@@ -423,7 +424,7 @@ export class SessionBridge {
     this.effectiveSession = session;
     if (this.phase === 'connecting') {
       this.phase = 'ready';
-      this.deps.metrics.upstreamConnectSeconds.observe((Date.now() - this.startedAt) / 1000);
+      this.deps.metrics.upstreamConnectSeconds.observe((performance.now() - this.startedAt) / 1000);
       this.sendJson({
         type: 'event',
         name: 'AIConnected',
@@ -511,7 +512,7 @@ export class SessionBridge {
       }
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
     if (response.firstAudioAt === undefined) {
       response.firstAudioAt = now;
       if (response.turnEndedAt !== undefined) this.deps.metrics.firstAudioSeconds.observe((now - response.turnEndedAt) / 1000);
@@ -568,7 +569,7 @@ export class SessionBridge {
    */
   private interrupt(trigger: 'speech' | 'cancel', clientPlayedMs?: number): void {
     const response = this.response;
-    const now = Date.now();
+    const now = performance.now();
     if (response === undefined || !isAudible(response, this.upstreamOutBytesPerMs, now)) return;
     const heard = heardMs(response, this.upstreamOutBytesPerMs, now, clientPlayedMs);
     response.interrupted = true;
@@ -645,7 +646,7 @@ export class SessionBridge {
       this.clientAboveMarkSince = undefined;
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
     this.clientAboveMarkSince ??= now;
     if (buffered < CLIENT_HARD_LIMIT_BYTES && now - this.clientAboveMarkSince < this.settings.clientHighWaterMs * STALL_FACTOR) return;
     this.log.warn({ bufferedBytes: buffered, aboveMarkMs: now - this.clientAboveMarkSince }, 'client stopped reading');
