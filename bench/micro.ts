@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createInboundConverter, createOutboundConverter } from '../src/audio/converter.js';
 import { createResampler, initAudio } from '../src/audio/resampler.js';
+import { isAudioDelta, parseServerEvent } from '../src/upstream/events.js';
 import { frameBytes, toneFrame } from './frames.js';
 import { median } from './stats.js';
 
@@ -14,6 +16,11 @@ export interface MicroResults {
   readonly resampler: Record<string, number>;
   /** The same, as the fastest batch's wall-clock µs per chunk (for comparison with wall-clock benchmarks). */
   readonly resamplerWallMinUs: Record<string, number>;
+  /**
+   * The proxy's own work per 20 ms frame, step by step (CPU µs), for a 16 kHz client: everything but ws framing,
+   * syscalls and GC. Compare the sum with the proxy's measured CPU per frame.
+   */
+  readonly pipeline: Record<string, number>;
   /** `benchAudio()`'s figures, or undefined when bench/audio.ts is missing. */
   readonly audio: Record<string, number> | undefined;
   readonly notes: string[];
@@ -67,6 +74,7 @@ export async function runMicro(frameMs: number, quick: boolean): Promise<MicroRe
     wallMin[name] = timing.wallMinUs;
   }
   if (sink === 0) throw new Error('resampler produced nothing');
+  const pipeline = pipelineCosts(frameMs, quick);
   const notes: string[] = [];
   let audio: Record<string, number> | undefined;
   const audioModule = fileURLToPath(new URL('./audio.ts', import.meta.url));
@@ -84,5 +92,47 @@ export async function runMicro(frameMs: number, quick: boolean): Promise<MicroRe
   } else {
     notes.push('bench/audio.ts (benchAudio, G.711 figures) is missing: no G.711 figures');
   }
-  return { resampler, resamplerWallMinUs: wallMin, audio, notes };
+  return { resampler, resamplerWallMinUs: wallMin, pipeline, audio, notes };
+}
+
+/** Times each step the bridge runs per frame (client 16 kHz PCM16 ⇄ upstream 24 kHz base64 JSON). */
+function pipelineCosts(frameMs: number, quick: boolean): Record<string, number> {
+  const clientRate = 16000;
+  const client = { encoding: 'pcm16', rate: clientRate } as const;
+  const upstream = { type: 'audio/pcm', rate: 24000 } as const;
+  const clientFrame = toneFrame(clientRate, frameMs);
+  const upstreamFrame = toneFrame(24000, frameMs);
+  const inbound = createInboundConverter(client, upstream);
+  const outbound = createOutboundConverter(upstream, client);
+  const base64 = upstreamFrame.toString('base64');
+  const deltaText =
+    '{"type":"response.output_audio.delta","event_id":"event_CfCgcaIiMDOhBdaKTnLq9","response_id":"resp_CfCgcZ8hZ2lTEH1Bv7nQY",' +
+    `"item_id":"item_CfCgcb4Uq8w2HwUyB0vNm","output_index":0,"content_index":0,"delta":"${base64}"}`;
+  const deltaBytes = Buffer.from(deltaText);
+  const iterations = quick ? 500 : 5000;
+  const batches = quick ? 3 : 7;
+  let sink = 0;
+  const time = (fn: () => void): number => cpuPerCallUs(fn, iterations, batches).cpuUs;
+  const costs: Record<string, number> = {
+    'inbound convert 16k→24k': time(() => {
+      sink += inbound.push(clientFrame).length;
+    }),
+    'append event: base64 + JSON text + UTF-8 bytes (as ws sends it)': time(() => {
+      const text = `{"type":"input_audio_buffer.append","audio":"${upstreamFrame.toString('base64')}"}`;
+      sink += Buffer.from(text).length;
+    }),
+    'delta event: UTF-8 decode + parseServerEvent': time(() => {
+      const parsed = parseServerEvent(deltaBytes.toString('utf8'));
+      if (parsed.ok && isAudioDelta(parsed.event)) sink += parsed.event.delta.length;
+    }),
+    'delta base64 decode': time(() => {
+      sink += Buffer.from(base64, 'base64').length;
+    }),
+    'outbound convert 24k→16k': time(() => {
+      sink += outbound.push(upstreamFrame).length;
+    }),
+  };
+  if (sink === 0) throw new Error('pipeline produced nothing');
+  costs['sum of the steps'] = Object.values(costs).reduce((a, b) => a + b, 0);
+  return costs;
 }

@@ -27,6 +27,8 @@ export interface BenchOptions {
   /** Scheduling priority (nice, −20..19) for the bench and its children; undefined leaves it alone. */
   readonly nice: number | undefined;
   readonly quick: boolean;
+  /** Directory holding the proxy's source tree to run (`src/main.ts` in it): compares a candidate fix. */
+  readonly proxyDir: string | undefined;
   /** Where the JSON goes (default `bench/results/<timestamp>.json`). */
   readonly out: string | undefined;
 }
@@ -50,6 +52,8 @@ const HELP = `Usage: npm run bench -- [options]
   --nice=N               run the bench and its children at this nice value (negative needs root): shields the
                          figures from other load on a shared machine; the report says when it was used
   --quick                smoke run: 10 sessions, 3 s, 1 run, small capacity search, 20 idle sessions
+  --proxy-dir DIR        run the proxy from another tree (DIR/src/main.ts; e.g. a copy with a candidate fix and a
+                         node_modules symlink), to measure before/after in the same conditions
   --out FILE             JSON output (bench/results/<timestamp>.json)
 `;
 
@@ -76,6 +80,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       nice: { type: 'string' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
+      'proxy-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -122,6 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     nice: values.nice === undefined ? undefined : int('nice', values.nice, 0, -20, 19),
     quick,
     out: values.out,
+    proxyDir: values['proxy-dir'],
   };
   if (options.warmupS >= options.durationS) problems.push('--warmup must be shorter than --duration');
   if (options.warmupS >= options.capacityDurationS) problems.push('--warmup must be shorter than --capacity-duration');

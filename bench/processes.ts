@@ -81,9 +81,10 @@ export async function startService(
   port: number,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
+  cwd: string = REPO_ROOT,
 ): Promise<Service> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
-    cwd: REPO_ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

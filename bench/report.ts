@@ -67,7 +67,10 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     [`proxy lost at ${TARGET_SESSIONS}`]: at250?.proxy.lost ?? Number.NaN,
     [`proxy CPU % at ${TARGET_SESSIONS}`]: at250?.proxy.proxyCpuPct ?? Number.NaN,
   };
+  const framesPerSecond = (m.proxy.sessions * 1000) / run.frameMs;
+  figures['proxy CPU µs per frame (in + out)'] = ((m.proxy.proxyCpuPct ?? Number.NaN) / 100) * (1e6 / framesPerSecond);
   for (const [name, value] of Object.entries(micro?.resampler ?? {})) figures[name] = value;
+  for (const [name, value] of Object.entries(micro?.pipeline ?? {})) figures[`pipeline: ${name}`] = value;
   for (const [name, value] of Object.entries(micro?.audio ?? {})) figures[`audio: ${name}`] = value;
   return figures;
 }
@@ -128,6 +131,7 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   lines.push('');
   lines.push('| Resources and capacity | value | target |', '|---|---:|---|');
   lines.push(`| proxy CPU at ${n} sessions (% of one core) | ${fmt(med['proxy CPU %'], 1)} % | – |`);
+  lines.push(`| proxy CPU per frame, both directions (CPU ÷ frames per second) | ${fmt(med['proxy CPU µs per frame (in + out)'], 1)} µs | – |`);
   lines.push(
     `| emulator CPU, proxied / direct | ${fmt(med['emulator CPU % (proxied)'], 1)} % / ${fmt(med['emulator CPU % (direct)'], 1)} % | – |`,
   );
@@ -163,6 +167,9 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   }
   for (const key of Object.keys(med).filter((k) => k.startsWith('resample '))) {
     lines.push(`| ${key} | ${fmt(med[key])} µs | ≤ 15 µs: ${verdict(check(med[key], 15))} |`);
+  }
+  for (const key of Object.keys(med).filter((k) => k.startsWith('pipeline: '))) {
+    lines.push(`| per frame, proxy's own step (micro, CPU): ${key.slice('pipeline: '.length)} | ${fmt(med[key])} µs | – |`);
   }
   // bench/audio.ts also times the resampler (wall clock); the table keeps this bench's CPU-time figures for it.
   for (const key of Object.keys(med).filter((k) => k.startsWith('audio: ') && !k.startsWith('audio: resample'))) {

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
           (main.proxy.proxyCounters && Object.keys(main.proxy.proxyCounters).length > 0 ? `; proxy counters ${JSON.stringify(main.proxy.proxyCounters)}` : ''),
       );
       const capacity = options.capacity ? await scenario.capacity(log) : undefined;
-      result = { run, startedAt: new Date().toISOString(), loadavgBefore, idle, main, capacity, profile: scenario.profile };
+      result = { run, frameMs: options.frameMs, startedAt: new Date().toISOString(), loadavgBefore, idle, main, capacity, profile: scenario.profile };
     } finally {
       await scenario.stop();
     }

@@ -87,6 +87,7 @@ export interface CapacityResult {
 
 export interface RunResult {
   readonly run: number;
+  readonly frameMs: number;
   readonly startedAt: string;
   readonly loadavgBefore: string;
   readonly idle: IdleMemory | undefined;
@@ -227,6 +228,7 @@ export class Scenario {
         IDLE_TIMEOUT_SECONDS: '3600',
       },
       nodeArgs,
+      this.options.proxyDir ?? REPO_ROOT,
     );
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
