@@ -65,7 +65,7 @@ const ui = {
 
 // Counters for the debug object (and nothing else).
 const stats = { audioFramesReceived: 0, audioBytesReceived: 0, audioFramesSent: 0, framesDropped: 0, events: [], interruptions: 0 };
-let state = 'disconnected';
+let state = null; // set by the first render()
 
 /** The one live conversation, or null. */
 let session = null;
@@ -249,7 +249,8 @@ function onPlaybackMessage(s, message) {
 /** Sends `playback` for the response being played (every tick while it advances, and once at the end). */
 function reportPlayback(s, final, id = s.currentResponse) {
   const response = s.responses.get(id);
-  if (!response || response.interrupted || response.received === 0) return;
+  // Nothing played yet is no news: a stale 0 would tell the proxy the user heard nothing.
+  if (!response || response.interrupted || response.played === 0) return;
   const playedMs = Math.round((response.played * 1000) / s.context.sampleRate);
   if (!final && playedMs === response.reportedMs) return;
   response.reportedMs = playedMs;
@@ -377,19 +378,20 @@ function deriveState() {
   return 'listening';
 }
 
+/** Brings the controls and the status line up to date; touches the DOM only when something changed. */
 function render() {
   const next = deriveState();
-  const running = session !== null;
-  ui.start.disabled = running;
-  ui.stop.disabled = !running;
-  const connected = running && session.connected;
-  ui.input.disabled = !connected;
-  ui.send.disabled = !connected;
-  ui.hint.textContent = connected ? 'Press Enter or Send. The assistant answers out loud.' : 'Available once connected.';
   if (next === state) return;
   state = next;
   ui.status.textContent = STATE_LABELS[state];
   ui.statusBox.dataset.state = state;
+  const running = state !== 'disconnected';
+  const connected = running && state !== 'connecting';
+  ui.start.disabled = running;
+  ui.stop.disabled = !running;
+  ui.input.disabled = !connected;
+  ui.send.disabled = !connected;
+  ui.hint.textContent = connected ? 'Press Enter or Send. The assistant answers out loud.' : 'Available once connected.';
 }
 
 function addItem(kind, who, text) {
