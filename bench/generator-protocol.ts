@@ -61,6 +61,8 @@ export interface StreamResult {
   /** The whole machine's busy CPU over the window, in % of one core (all processes, ours included). */
   readonly machineBusyPct: number;
   readonly proxyCpuPct?: number;
+  /** The kernel part of proxyCpuPct (socket reads and writes, mostly). */
+  readonly proxySystemCpuPct?: number;
   readonly emulatorCpuPct?: number;
   readonly proxyRssMaxKiB?: number;
   readonly proxyRssEndKiB?: number;

@@ -8,7 +8,7 @@
  * the next due frame. A tick that runs late sends the overdue frames at once: the lag histogram shows it.
  */
 import { availableParallelism } from 'node:os';
-import { cpuMark, cpuPercentSince, machineBusyPercentSince, machineTicks, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
+import { cpuMark, cpuPercentSince, cpuSplitSince, machineBusyPercentSince, machineTicks, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
 import type { ConnectReply, ConnectRequest, Reply, Request, StreamRequest, StreamResult } from './generator-protocol.js';
 import { LoadSession, newTally, type Target } from './load-session.js';
 
@@ -114,7 +114,8 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   const windowMs = performance.now() - selfWallMs;
   const selfUsage = process.cpuUsage(selfMark);
   const generatorCpuPct = windowMs > 0 ? (100 * (selfUsage.user + selfUsage.system)) / 1000 / windowMs : Number.NaN;
-  const proxyCpuPct = proxyMark ? cpuPercentSince(proxyMark) : undefined;
+  const proxySplit = proxyMark ? cpuSplitSince(proxyMark) : undefined;
+  const proxyCpuPct = proxySplit ? proxySplit.user + proxySplit.system : undefined;
   const emulatorCpuPct = emulatorMark ? cpuPercentSince(emulatorMark) : undefined;
   const machineBusyPct = machineMark ? machineBusyPercentSince(machineMark, availableParallelism()) : Number.NaN;
   if (rssTimer) clearInterval(rssTimer);
@@ -153,7 +154,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     windowMs,
     generatorCpuPct,
     machineBusyPct,
-    ...(proxyCpuPct === undefined ? {} : { proxyCpuPct }),
+    ...(proxySplit === undefined ? {} : { proxyCpuPct, proxySystemCpuPct: proxySplit.system }),
     ...(emulatorCpuPct === undefined ? {} : { emulatorCpuPct }),
     ...(request.sample.proxy === undefined ? {} : { proxyRssMaxKiB: rssMax, proxyRssEndKiB }),
     frameSizes: Object.fromEntries(tally.frameSizes),

@@ -17,18 +17,22 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** utime + stime of `pid` in seconds, or NaN when the process is gone. */
-export function cpuSeconds(pid: number): number {
+/** utime and stime of `pid` in seconds (NaN when the process is gone). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces; fields after it are counted from the closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / ticksPerSecond();
+    return { user: Number(fields[11]) / ticksPerSecond(), system: Number(fields[12]) / ticksPerSecond() };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, system: Number.NaN };
   }
+}
+
+/** utime + stime of `pid` in seconds, or NaN when the process is gone. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /** VmRSS of `pid` in KiB, or NaN when the process is gone. */
@@ -70,19 +74,28 @@ export function machineBusyPercentSince(mark: MachineTicks, cores: number): numb
 /** A CPU-time reading to subtract from a later one. */
 export interface CpuMark {
   readonly pid: number;
-  readonly cpuS: number;
+  readonly userS: number;
+  readonly systemS: number;
   readonly wallMs: number;
 }
 
 export function cpuMark(pid: number): CpuMark {
-  return { pid, cpuS: cpuSeconds(pid), wallMs: performance.now() };
+  const { user, system } = cpuTimes(pid);
+  return { pid, userS: user, systemS: system, wallMs: performance.now() };
 }
 
 /** CPU used since `mark`, as % of one core. */
 export function cpuPercentSince(mark: CpuMark): number {
+  const split = cpuSplitSince(mark);
+  return split.user + split.system;
+}
+
+/** User and kernel CPU used since `mark`, each as % of one core. */
+export function cpuSplitSince(mark: CpuMark): { user: number; system: number } {
   const now = cpuMark(mark.pid);
   const wallS = (now.wallMs - mark.wallMs) / 1000;
-  return wallS > 0 ? (100 * (now.cpuS - mark.cpuS)) / wallS : Number.NaN;
+  if (!(wallS > 0)) return { user: Number.NaN, system: Number.NaN };
+  return { user: (100 * (now.userS - mark.userS)) / wallS, system: (100 * (now.systemS - mark.systemS)) / wallS };
 }
 
 /** What the report says about the machine. */

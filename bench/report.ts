@@ -48,6 +48,7 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'proxy lost': m.proxy.lost,
     'proxy reordered': m.proxy.reordered,
     'proxy CPU %': m.proxy.proxyCpuPct ?? Number.NaN,
+    'proxy kernel CPU %': m.proxy.proxySystemCpuPct ?? Number.NaN,
     'emulator CPU % (proxied)': m.proxy.emulatorCpuPct ?? Number.NaN,
     'emulator CPU % (direct)': m.direct.emulatorCpuPct ?? Number.NaN,
     'generator CPU % (proxied)': m.proxy.generatorCpuPct,
@@ -130,7 +131,7 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   lines.push(`| frames lost / reordered | ${directLoss} | ${proxyLoss} | | 0 in every run: ${verdict(maxLoss === 0)} |`);
   lines.push('');
   lines.push('| Resources and capacity | value | target |', '|---|---:|---|');
-  lines.push(`| proxy CPU at ${n} sessions (% of one core) | ${fmt(med['proxy CPU %'], 1)} % | – |`);
+  lines.push(`| proxy CPU at ${n} sessions (% of one core; of which kernel) | ${fmt(med['proxy CPU %'], 1)} % (${fmt(med['proxy kernel CPU %'], 1)} %) | – |`);
   lines.push(`| proxy CPU per frame, both directions (CPU ÷ frames per second) | ${fmt(med['proxy CPU µs per frame (in + out)'], 1)} µs | – |`);
   lines.push(
     `| emulator CPU, proxied / direct | ${fmt(med['emulator CPU % (proxied)'], 1)} % / ${fmt(med['emulator CPU % (direct)'], 1)} % | – |`,
@@ -180,6 +181,19 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
 
 /** One line per run with the figures that move the most between runs. */
 export function runLines(runs: readonly KeyFigures[]): string {
-  const keys = ['added p50 ms', 'added p99 ms', 'proxy p99 ms', 'direct p99 ms', 'proxy CPU %', 'RSS per idle session KiB', 'RSS per streaming session KiB', 'max real-time sessions'];
+  const keys = [
+    'added p50 ms',
+    'added p99 ms',
+    'proxy p99 ms',
+    'direct p99 ms',
+    'proxy CPU %',
+    'proxy CPU µs per frame (in + out)',
+    'RSS per idle session KiB',
+    'RSS per streaming session KiB',
+    'RSS slope per streaming session KiB',
+    'max real-time sessions',
+    'other load % (proxied)',
+    'other load % (direct)',
+  ];
   return runs.map((f, i) => `run ${i + 1}: ${keys.map((k) => `${k} ${fmt(f[k])}`).join(', ')}`).join('\n');
 }

@@ -44,6 +44,7 @@ export interface PathSummary {
   /** Machine busy time not spent in the bench's own processes (% of one core): the other load. */
   readonly otherLoadPct: number;
   readonly proxyCpuPct: number | undefined;
+  readonly proxySystemCpuPct: number | undefined;
   readonly emulatorCpuPct: number | undefined;
   readonly proxyRssMaxKiB: number | undefined;
   readonly frameSizes: Readonly<Record<string, number>>;
@@ -151,6 +152,7 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     machineBusyPct: result.machineBusyPct,
     otherLoadPct: result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0),
     proxyCpuPct: result.proxyCpuPct,
+    proxySystemCpuPct: result.proxySystemCpuPct,
     emulatorCpuPct: result.emulatorCpuPct,
     proxyRssMaxKiB: result.proxyRssMaxKiB,
     frameSizes: result.frameSizes,
