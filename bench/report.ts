@@ -32,7 +32,8 @@ export function rssSlopeKiB(run: RunResult): number {
 
 export function keyFigures(run: RunResult, micro: MicroResults | undefined): KeyFigures {
   const m = run.main;
-  const at250 = run.capacity?.steps.find((s) => s.sessions === TARGET_SESSIONS);
+  // The last attempt at 250 (a failed first attempt may have been retried).
+  const at250 = run.capacity?.steps.filter((s) => s.sessions === TARGET_SESSIONS).at(-1);
   const figures: KeyFigures = {
     'direct p50 ms': m.direct.latency.p50,
     'direct p99 ms': m.direct.latency.p99,
