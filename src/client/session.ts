@@ -27,8 +27,6 @@ export interface ClientSessionOptions {
   readonly connectTimeoutMs?: number;
   /** How long to wait for the responses after the last input was sent. */
   readonly responseTimeoutMs?: number;
-  /** Stream faster than real time by this factor (tests only; the server's VAD works on audio time). */
-  readonly speedFactor?: number;
   readonly onMessage?: (message: ProxyMessage, atMs: number) => void;
   readonly onAudio?: (bytes: number, atMs: number) => void;
   readonly onProgress?: (sentMs: number, totalMs: number) => void;
@@ -194,7 +192,7 @@ class Conversation {
     const silenceSamples = Math.round((rate * (this.options.trailingSilenceMs ?? 1000)) / 1000);
     const totalSamples = samples.length + silenceSamples;
     const totalMs = (totalSamples * 1000) / rate;
-    const msPerFrame = (frameSamples * 1000) / rate / (this.options.speedFactor ?? 1);
+    const msPerFrame = (frameSamples * 1000) / rate;
     const start = performance.now();
     for (let frame = 0, sent = 0; sent < totalSamples; frame++) {
       this.throwIfClosed('streaming audio');
