@@ -73,6 +73,7 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 960, height: 780 },
+      reducedMotion: 'reduce', // no colour transitions half-way through in the screenshot
       args: [
         '--use-fake-ui-for-media-stream',
         '--use-fake-device-for-media-stream',
@@ -215,6 +216,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Start');
     await page.keyboard.press('Enter');
     await waitForDemo(page, 'AIConnected', (d) => d.state === 'listening');
+    // Start is now disabled, so focus moved on to Stop rather than getting lost.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Stop');
 
     const box = page.getByLabel('Type a message instead of speaking');
     await box.fill('Hello from the keyboard');

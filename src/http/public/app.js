@@ -387,8 +387,12 @@ function render() {
   ui.statusBox.dataset.state = state;
   const running = state !== 'disconnected';
   const connected = running && state !== 'connecting';
+  const focused = document.activeElement;
   ui.start.disabled = running;
   ui.stop.disabled = !running;
+  // Keyboard users keep their place: focus moves from the button that just became disabled to its partner.
+  if (focused === ui.start && running) ui.stop.focus();
+  else if (focused === ui.stop && !running) ui.start.focus();
   ui.input.disabled = !connected;
   ui.send.disabled = !connected;
   ui.hint.textContent = connected ? 'Press Enter or Send. The assistant answers out loud.' : 'Available once connected.';
