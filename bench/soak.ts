@@ -119,17 +119,13 @@ async function session(kind: Kind): Promise<boolean> {
       const deadline = Date.now() + 20_000;
       let closed = false;
       raw.socket.once('close', () => (closed = true));
-      // 4 MB of 8 kHz audio (24 MB of replies at 48 kHz): enough to fill the kernel buffers, then keep still.
-      for (let i = 0; i < 250 && !raw.socket.destroyed; i += 1) {
-        raw.socket.write(frame);
-        if (i % 20 === 19) await pause(20);
+      // 3.2 s of 8 kHz audio every 20 ms (19 MB/s of replies at 48 kHz) until the proxy gives up on us; once it
+      // has closed, it drops the connection 1 s later, a write fails and the socket is destroyed.
+      while (!closed && !raw.socket.destroyed && Date.now() < deadline) {
+        for (let i = 0; i < 4; i += 1) raw.socket.write(frame);
+        await pause(20);
       }
-      while (!closed && Date.now() < deadline) {
-        await pause(100);
-        // The proxy drops the connection 1 s after closing it; a tiny write then fails and the socket closes.
-        if (!raw.socket.destroyed) raw.socket.write(clientFrame(9, Buffer.alloc(0)));
-        if (raw.socket.destroyed) closed = true;
-      }
+      closed ||= raw.socket.destroyed;
       raw.socket.destroy();
       return closed;
     }
