@@ -47,7 +47,8 @@ async function connect(request: ConnectRequest): Promise<ConnectReply> {
       }
     });
   }
-  sessions = opened;
+  // Appends: the idle-memory measurement connects in two batches.
+  sessions.push(...opened);
   return { type: 'connected', opened: opened.length, failed, connectMs: performance.now() - started, errors };
 }
 

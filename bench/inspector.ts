@@ -59,6 +59,15 @@ export class InspectorSession {
     return result?.usedSize ?? Number.NaN;
   }
 
+  /** `process.memoryUsage()` of the inspected process (bytes), or undefined. */
+  async memoryUsage(): Promise<NodeJS.MemoryUsage | undefined> {
+    const result = (await this.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as
+      | { result?: { value?: unknown } }
+      | undefined;
+    const value = result?.result?.value;
+    return typeof value === 'string' ? (JSON.parse(value) as NodeJS.MemoryUsage) : undefined;
+  }
+
   close(): void {
     this.socket.close();
   }

@@ -62,8 +62,13 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'proxy RSS during KiB': m.proxy.proxyRssMaxKiB ?? Number.NaN,
     'RSS per streaming session KiB': m.rssPerStreamingSessionKiB,
     'RSS slope per streaming session KiB': rssSlopeKiB(run),
+    'RSS per streaming session (N/2 → N, after GC) KiB': run.streamingMemory?.perSessionKiB ?? Number.NaN,
+    'heap per streaming session KiB': run.streamingMemory?.heapPerSessionKiB ?? Number.NaN,
+    'ArrayBuffers per streaming session KiB': run.streamingMemory?.arrayBuffersPerSessionKiB ?? Number.NaN,
     'RSS per idle session KiB': run.idle?.perSessionKiB ?? Number.NaN,
+    'RSS per idle session incl. first-use KiB': run.idle?.perSessionInclFirstUseKiB ?? Number.NaN,
     'heap per idle session KiB': run.idle?.heapPerSessionKiB ?? Number.NaN,
+    'ArrayBuffers per idle session KiB': run.idle?.arrayBuffersPerSessionKiB ?? Number.NaN,
     'max real-time sessions': run.capacity?.maxRealTimeSessions ?? Number.NaN,
     [`p99 added ms at ${TARGET_SESSIONS}`]: at250?.added.p99 ?? Number.NaN,
     [`proxy lost at ${TARGET_SESSIONS}`]: at250?.proxy.lost ?? Number.NaN,
@@ -147,10 +152,22 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
     `| generator send lag p99, proxied / direct | ${fmt(med['generator lag p99 ms (proxied)'])} / ${fmt(med['generator lag p99 ms (direct)'])} ms | small |`,
   );
   const idle = med['RSS per idle session KiB'];
-  lines.push(`| proxy RSS per idle session (${options.idleSessions} connected, after GC) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`);
-  lines.push(`| proxy V8 heap per idle session | ${fmt(med['heap per idle session KiB'], 1)} KiB | – |`);
+  lines.push(
+    `| proxy RSS per idle session (growth from ${Math.floor(options.idleSessions / 2)} to ${options.idleSessions} connected, after GC) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`,
+  );
+  lines.push(`| the same from 0 to ${options.idleSessions} (includes one-off costs of the first connections) | ${fmt(med['RSS per idle session incl. first-use KiB'], 1)} KiB | – |`);
+  lines.push(
+    `| of which: V8 heap / ArrayBuffer memory (typed arrays, Buffers) per idle session | ${fmt(med['heap per idle session KiB'], 1)} / ${fmt(med['ArrayBuffers per idle session KiB'], 1)} KiB | – |`,
+  );
   const streaming = med['RSS per streaming session KiB'];
-  lines.push(`| proxy RSS per streaming session: (during − before) / N at N = ${n} | ${fmt(streaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(streaming, 128))} |`);
+  const perStreaming = med['RSS per streaming session (N/2 → N, after GC) KiB'];
+  lines.push(
+    `| proxy RSS per streaming session (growth from ${Math.floor(n / 2)} to ${n} streaming, after GC) | ${fmt(perStreaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(perStreaming, 128))} |`,
+  );
+  lines.push(
+    `| of which: V8 heap / ArrayBuffer memory per streaming session | ${fmt(med['heap per streaming session KiB'], 1)} / ${fmt(med['ArrayBuffers per streaming session KiB'], 1)} KiB | – |`,
+  );
+  lines.push(`| proxy RSS (max during − before) / N at N = ${n}, young-generation growth included | ${fmt(streaming, 1)} KiB | – |`);
   const slope = med['RSS slope per streaming session KiB'];
   if (Number.isFinite(slope)) {
     lines.push(`| proxy RSS per streaming session: slope of RSS vs N over the capacity steps | ${fmt(slope, 1)} KiB | ≤ 128 KiB: ${verdict(check(slope, 128))} |`);

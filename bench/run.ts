@@ -79,13 +79,18 @@ async function main(): Promise<void> {
     let result: RunResult;
     try {
       await scenario.start();
-      log('  warm-up');
-      await scenario.warmUp();
+      // Idle memory first, on the fresh proxy: streaming grows V8's young generation, and RSS given back later
+      // would be mistaken for sessions' memory.
       let idle;
       if (options.idleSessions > 0) {
         idle = await scenario.idleMemory(options.idleSessions);
-        log(`  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${idle.heapPerSessionKiB.toFixed(1)} KiB)`);
+        log(
+          `  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${idle.heapPerSessionKiB.toFixed(1)} KiB, ArrayBuffers ${idle.arrayBuffersPerSessionKiB.toFixed(1)} KiB); ` +
+            `RSS ${idle.baselineRssKiB} → ${idle.halfRssKiB} → ${idle.rssKiB} KiB (none, half, all)`,
+        );
       }
+      log('  warm-up');
+      await scenario.warmUp();
       const main = await scenario.compare(options.sessions, options.durationS);
       log(
         `  N=${options.sessions}: p50 direct ${main.direct.latency.p50.toFixed(2)} proxy ${main.proxy.latency.p50.toFixed(2)}; ` +
@@ -94,8 +99,23 @@ async function main(): Promise<void> {
           (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : '') +
           (main.proxy.proxyCounters && Object.keys(main.proxy.proxyCounters).length > 0 ? `; proxy counters ${JSON.stringify(main.proxy.proxyCounters)}` : ''),
       );
+      const streamingMemory = await scenario.streamingMemory(options.sessions);
+      log(
+        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
+          `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
+      );
       const capacity = options.capacity ? await scenario.capacity(log) : undefined;
-      result = { run, frameMs: options.frameMs, startedAt: new Date().toISOString(), loadavgBefore, idle, main, capacity, profile: scenario.profile };
+      result = {
+        run,
+        frameMs: options.frameMs,
+        startedAt: new Date().toISOString(),
+        loadavgBefore,
+        idle,
+        main,
+        streamingMemory,
+        capacity,
+        profile: scenario.profile,
+      };
     } finally {
       await scenario.stop();
     }

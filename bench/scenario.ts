@@ -1,6 +1,6 @@
 /**
  * One benchmark run on fresh processes: emulator (loopback) + proxy + load generator(s).
- * Order: warm-up → idle memory → direct stream → proxied stream (same N) → capacity search.
+ * Order: idle memory (on the fresh proxy) → warm-up → direct stream → proxied stream (same N) → capacity search.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -72,10 +72,27 @@ export interface IdleMemory {
   readonly sessions: number;
   readonly opened: number;
   readonly baselineRssKiB: number;
+  /** With the first half of the sessions connected. */
+  readonly halfRssKiB: number;
   readonly rssKiB: number;
+  /** Growth from the first half to all, per session of the second half. */
+  readonly perSessionKiB: number;
+  /** Growth from none to all, per session (includes one-off costs of the first connections). */
+  readonly perSessionInclFirstUseKiB: number;
+  readonly heapPerSessionKiB: number;
+  /** ArrayBuffer backing stores (outside the V8 heap: typed arrays, Buffers) per session, same growth. */
+  readonly arrayBuffersPerSessionKiB: number;
+  readonly gcForced: boolean;
+}
+
+export interface StreamingMemory {
+  readonly sessions: number;
+  readonly halfRssKiB: number;
+  readonly fullRssKiB: number;
+  /** RSS growth from N/2 to N streaming sessions (after GC), per added session. */
   readonly perSessionKiB: number;
   readonly heapPerSessionKiB: number;
-  readonly gcForced: boolean;
+  readonly arrayBuffersPerSessionKiB: number;
 }
 
 export interface CapacityResult {
@@ -93,6 +110,7 @@ export interface RunResult {
   readonly loadavgBefore: string;
   readonly idle: IdleMemory | undefined;
   readonly main: Comparison;
+  readonly streamingMemory: StreamingMemory | undefined;
   readonly capacity: CapacityResult | undefined;
   readonly profile: string | undefined;
 }
@@ -343,32 +361,84 @@ export class Scenario {
     await this.stream('proxy', sessions, seconds);
   }
 
-  /** RSS added per connected, silent session, after forced GC on both sides of the measurement. */
+  /**
+   * RSS added per connected, silent session. Sessions connect in two halves, with forced GCs before each reading:
+   * the per-session figure is the growth from the first half to the second, divided by the second half, so
+   * one-off costs of the first connections (code compiled on first use, pools, maps growing) are not charged to
+   * sessions. The growth from no session to all of them, divided by all, is kept as well.
+   */
   async idleMemory(sessions: number): Promise<IdleMemory> {
     const generators = this.required(this.generators);
     const pid = this.required(this.proxy).pid;
-    const gcForced = await this.gc();
+    const reading = async (): Promise<{ rss: number; heap: number; arrayBuffers: number }> => {
+      await this.gc();
+      await this.settle(1000);
+      await this.gc();
+      const usage = await this.inspector?.memoryUsage();
+      return { rss: rssKiB(pid), heap: usage?.heapUsed ?? Number.NaN, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
+    };
+    const gcForced = this.inspector !== undefined;
+    const base = await reading();
+    const firstHalf = Math.floor(sessions / 2);
+    const first = await generators.connect(this.spec('proxy'), firstHalf, this.options.stagger);
     await this.settle(1000);
-    await this.gc();
-    const baselineRssKiB = rssKiB(pid);
-    const baselineHeap = (await this.inspector?.heapUsedBytes()) ?? Number.NaN;
-    const connected = await generators.connect(this.spec('proxy'), sessions, this.options.stagger);
-    await this.settle(2000);
-    await this.gc();
+    const half = await reading();
+    const second = await generators.connect(this.spec('proxy'), sessions - firstHalf, this.options.stagger);
     await this.settle(1000);
-    const rss = rssKiB(pid);
-    const heap = (await this.inspector?.heapUsedBytes()) ?? Number.NaN;
+    const full = await reading();
     await generators.close();
     await this.settle(500);
-    const opened = Math.max(1, connected.opened);
+    const secondOpened = Math.max(1, second.opened);
+    const opened = first.opened + second.opened;
     return {
       sessions,
-      opened: connected.opened,
-      baselineRssKiB,
-      rssKiB: rss,
-      perSessionKiB: (rss - baselineRssKiB) / opened,
-      heapPerSessionKiB: (heap - baselineHeap) / 1024 / opened,
+      opened,
+      baselineRssKiB: base.rss,
+      halfRssKiB: half.rss,
+      rssKiB: full.rss,
+      perSessionKiB: (full.rss - half.rss) / secondOpened,
+      perSessionInclFirstUseKiB: (full.rss - base.rss) / Math.max(1, opened),
+      heapPerSessionKiB: (full.heap - half.heap) / 1024 / secondOpened,
+      arrayBuffersPerSessionKiB: (full.arrayBuffers - half.arrayBuffers) / 1024 / secondOpened,
       gcForced,
+    };
+  }
+
+  /**
+   * Memory per streaming session, as a slope: N/2 sessions stream, GC, read; N/2 more connect and all N stream,
+   * GC, read; the growth divided by N/2. Runs after the warm-up and the main streams, so V8's young generation
+   * has already grown to what this load needs: (during − before) / N would charge that one-off growth (tens of
+   * MiB, whatever N is) to the sessions.
+   */
+  async streamingMemory(sessions: number): Promise<StreamingMemory> {
+    const generators = this.required(this.generators);
+    const pid = this.required(this.proxy).pid;
+    const reading = async (): Promise<{ rss: number; heap: number; arrayBuffers: number }> => {
+      await this.gc();
+      await this.settle(500);
+      const usage = await this.inspector?.memoryUsage();
+      return { rss: rssKiB(pid), heap: usage?.heapUsed ?? Number.NaN, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
+    };
+    const half = Math.max(1, Math.floor(sessions / 2));
+    const streamFor = async (): Promise<void> => {
+      await generators.stream({ durationS: 3, warmupS: 0, startAtEpochMs: Date.now() + 200, drainMs: 3000, sample: {} });
+    };
+    const first = await generators.connect(this.spec('proxy'), half, this.options.stagger);
+    await streamFor();
+    const a = await reading();
+    const second = await generators.connect(this.spec('proxy'), sessions - half, this.options.stagger);
+    await streamFor();
+    const b = await reading();
+    await generators.close();
+    await this.settle(300);
+    const added = Math.max(1, second.opened);
+    return {
+      sessions: first.opened + second.opened,
+      halfRssKiB: a.rss,
+      fullRssKiB: b.rss,
+      perSessionKiB: (b.rss - a.rss) / added,
+      heapPerSessionKiB: (b.heap - a.heap) / 1024 / added,
+      arrayBuffersPerSessionKiB: (b.arrayBuffers - a.arrayBuffers) / 1024 / added,
     };
   }
 
