@@ -1,6 +1,7 @@
 /**
- * Polyphase windowed-sinc (Kaiser) filter design and the pure filtering kernels the streaming
- * resampler (resampler.ts) runs. See resampler.ts for the design figures and stream semantics.
+ * Polyphase windowed-sinc (Kaiser) filter design: the per-rate-pair tables the streaming resampler
+ * (resampler.ts) filters with. See resampler.ts for the design figures and stream semantics; the
+ * kernels that run the tables are in polyphase-kernels.ts (any L/M) and halfband.ts (2:1, 1:2).
  *
  * Rates are reduced to L/M (16→24 is 3/2, 48→24 is 1/2, 8→24 is 3/1, 44.1→24 is 80/147). One
  * coefficient row per output phase is precomputed per rate pair (Float64Array), and the
@@ -34,6 +35,13 @@ export interface PolyphaseTable {
   readonly rowLength: Int32Array;
   readonly rowFirst: Int32Array;
   readonly rowContiguous: Uint8Array;
+  /**
+   * When every row is contiguous: output i of a cycle's taps again, zero-padded to the whole
+   * window base − lookBack … base + lookAhead, at `windowed[i·(lookBack + lookAhead + 1) ..]`,
+   * so four outputs of different rows can share one loop (zero taps before and after leave a
+   * sequential sum bit-identical). Undefined for tables with sparse rows.
+   */
+  readonly windowed: Float64Array | undefined;
   /** For output i of a cycle: its row. */
   readonly rowOf: Int32Array;
   /** For output i of a cycle: floor(i·M/L), its base input index within the cycle. */
@@ -123,8 +131,17 @@ function buildTable(fromRate: number, toRate: number): PolyphaseTable {
   const rowLength = new Int32Array(phases);
   const rowFirst = new Int32Array(phases);
   const rowContiguous = new Uint8Array(phases);
+  const rowOf = new Int32Array(phases);
+  const baseOf = new Int32Array(phases);
+  for (let i = 0; i < phases; i++) {
+    rowOf[i] = (i * step) % phases;
+    baseOf[i] = Math.floor((i * step) / phases);
+  }
+  // Rows are laid out in the order a cycle uses them, not by phase: with 80–320 rows (44.1, 22.05,
+  // 11.025 kHz) the table outgrows L1, and a sequential walk lets the prefetcher keep up.
   let at = 0;
-  rows.forEach((row, p) => {
+  for (const p of rowOf) {
+    const row = rows[p] as (typeof rows)[number];
     rowStart[p] = at;
     rowLength[p] = row.taps.length;
     rowFirst[p] = row.first;
@@ -132,14 +149,17 @@ function buildTable(fromRate: number, toRate: number): PolyphaseTable {
     coefficients.set(row.taps, at);
     offsets.set(row.offsets, at);
     at += row.taps.length;
-  });
-  const rowOf = new Int32Array(phases);
-  const baseOf = new Int32Array(phases);
-  for (let i = 0; i < phases; i++) {
-    rowOf[i] = (i * step) % phases;
-    baseOf[i] = Math.floor((i * step) / phases);
   }
-  return { phases, step, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf };
+  let windowed: Float64Array | undefined;
+  if (rowContiguous.every((c) => c === 1)) {
+    const width = lookBack + lookAhead + 1;
+    windowed = new Float64Array(phases * width);
+    for (let i = 0; i < phases; i++) {
+      const row = rows[rowOf[i] as number] as (typeof rows)[number];
+      windowed.set(row.taps, i * width + row.first + lookBack);
+    }
+  }
+  return { phases, step, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, windowed, rowOf, baseOf };
 }
 
 /** The (cached) table of a rate pair. */
@@ -171,108 +191,4 @@ export function prototypeImpulseResponse(fromRate: number, toRate: number): { ra
     }
   }
   return { rate: fromRate * phases, taps };
-}
-
-/** Rounds to nearest and clamps to int16. */
-function toInt16(value: number): number {
-  const rounded = Math.round(value);
-  return rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
-}
-
-/** Cycles computed together: they share every coefficient load, and four sums run in parallel. */
-const BLOCK_CYCLES = 4;
-
-/**
- * The hot loop, kept out of the stateful class so V8 optimises it on its own feedback. Fills `out`
- * with the outputs starting at cycle index `index`, whose cycle's input 0 is at `cycleBase` in
- * `history`. Whole blocks of 4 cycles go through `filterBlock`; partial cycles one output at a time.
- */
-export function filterInto(out: Int16Array, table: PolyphaseTable, history: Float64Array, cycleBase: number, index: number): void {
-  const { phases, step } = table;
-  const count = out.length;
-  const blockOutputs = BLOCK_CYCLES * phases;
-  let n = 0;
-  // Finish a cycle a previous push left partial, then whole blocks, then what is left.
-  while (n < count && (index !== 0 || count - n < blockOutputs)) {
-    out[n++] = toInt16(filterOne(table, history, cycleBase, index));
-    if (++index === phases) {
-      index = 0;
-      cycleBase += step;
-    }
-  }
-  while (count - n >= blockOutputs) {
-    filterBlock(out, n, table, history, cycleBase);
-    n += blockOutputs;
-    cycleBase += BLOCK_CYCLES * step;
-  }
-  while (n < count) {
-    out[n++] = toInt16(filterOne(table, history, cycleBase, index));
-    if (++index === phases) {
-      index = 0;
-      cycleBase += step;
-    }
-  }
-}
-
-/** One output: the dot product of its row with the history. */
-function filterOne(table: PolyphaseTable, history: Float64Array, cycleBase: number, index: number): number {
-  const { coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf } = table;
-  const row = rowOf[index] as number;
-  const first = cycleBase + (baseOf[index] as number) + (rowFirst[row] as number);
-  const begin = rowStart[row] as number;
-  const length = rowLength[row] as number;
-  let acc0 = 0;
-  let acc1 = 0;
-  let k = 0;
-  if (rowContiguous[row] === 1) {
-    for (; k + 1 < length; k += 2) {
-      acc0 += (history[first + k] as number) * (coefficients[begin + k] as number);
-      acc1 += (history[first + k + 1] as number) * (coefficients[begin + k + 1] as number);
-    }
-    if (k < length) acc0 += (history[first + k] as number) * (coefficients[begin + k] as number);
-  } else {
-    for (; k < length; k++) acc0 += (history[first + (offsets[begin + k] as number)] as number) * (coefficients[begin + k] as number);
-  }
-  return acc0 + acc1;
-}
-
-/** Four whole cycles (4·L outputs from out[at]), row by row: output i of cycle j is out[at + j·L + i]. */
-function filterBlock(out: Int16Array, at: number, table: PolyphaseTable, history: Float64Array, cycleBase: number): void {
-  const { phases, step, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf } = table;
-  for (let i = 0; i < phases; i++) {
-    const row = rowOf[i] as number;
-    const f0 = cycleBase + (baseOf[i] as number) + (rowFirst[row] as number);
-    const f1 = f0 + step;
-    const f2 = f1 + step;
-    const f3 = f2 + step;
-    const begin = rowStart[row] as number;
-    const length = rowLength[row] as number;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    if (rowContiguous[row] === 1) {
-      for (let k = 0; k < length; k++) {
-        const c = coefficients[begin + k] as number;
-        a0 += (history[f0 + k] as number) * c;
-        a1 += (history[f1 + k] as number) * c;
-        a2 += (history[f2 + k] as number) * c;
-        a3 += (history[f3 + k] as number) * c;
-      }
-    } else {
-      for (let k = 0; k < length; k++) {
-        const c = coefficients[begin + k] as number;
-        const d = offsets[begin + k] as number;
-        a0 += (history[f0 + d] as number) * c;
-        a1 += (history[f1 + d] as number) * c;
-        a2 += (history[f2 + d] as number) * c;
-        a3 += (history[f3 + d] as number) * c;
-      }
-    }
-    const o = at + i;
-    out[o] = toInt16(a0);
-    out[o + phases] = toInt16(a1);
-    out[o + 2 * phases] = toInt16(a2);
-    out[o + 3 * phases] = toInt16(a3);
-  }
 }

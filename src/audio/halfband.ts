@@ -1,0 +1,159 @@
+/**
+ * Dedicated kernels for the 2:1 pairs (48→24, 24→12 decimation; 24→48, 12→24 interpolation).
+ *
+ * Their prototype is a half-band filter (cutoff at half the higher rate's Nyquist), so:
+ * - decimating, the one row has zeros at every even offset except the centre tap (≈ 0.5);
+ * - interpolating, row 0 is a plain copy and row 1 sits halfway between two inputs;
+ * and every row is linear-phase, i.e. symmetric. An output is therefore
+ *   y = Σₖ hₖ·(s[j − k] + s[j + 1 + k])  (+ centre·x for decimation)
+ * over one subsequence s of the input (the odd-offset samples when decimating, all of them when
+ * interpolating): half the multiplies of the generic row, no offset table.
+ *
+ * Consecutive outputs slide along s by one sample, so four outputs computed together share all
+ * but two of their eight loads per tap pair: the operands are kept in rotating locals (a register
+ * window) and each step loads one new left and one new right sample. Blocks and single outputs
+ * add in the same order, so the output does not depend on how the stream was chunked.
+ *
+ * The coefficients come from the generic polyphase table (same design, same figures); this module
+ * only re-indexes them.
+ */
+import type { PolyphaseTable } from './polyphase.js';
+import { toInt16 } from './polyphase-kernels.js';
+
+export interface HalfBandKernel {
+  readonly kind: 'decimate' | 'interpolate';
+  /** hₖ for the pair at distance k + ½ sample of s from the output, nearest first. */
+  readonly pairs: Float64Array;
+  /** Decimation's centre tap (0 when interpolating). */
+  readonly centre: number;
+}
+
+/** Coefficient of row `row` at input offset `offset` (relative to the output's base), 0 where none. */
+function tapAt(table: PolyphaseTable, row: number, offset: number): number {
+  const begin = table.rowStart[row] as number;
+  const length = table.rowLength[row] as number;
+  const first = table.rowFirst[row] as number;
+  for (let k = 0; k < length; k++) {
+    const at = first + (table.rowContiguous[row] === 1 ? k : (table.offsets[begin + k] as number));
+    if (at === offset) return table.coefficients[begin + k] as number;
+  }
+  return 0;
+}
+
+/**
+ * The half-band kernel of a 2:1 or 1:2 table, or undefined for other ratios (or if the table
+ * is not the expected half-band shape, so a design change cannot silently break these kernels).
+ */
+export function halfBandKernel(table: PolyphaseTable): HalfBandKernel | undefined {
+  const { phases, step, lookAhead, lookBack } = table;
+  if (phases === 1 && step === 2 && lookAhead === lookBack && lookAhead % 2 === 1) {
+    // Taps at offsets ±1, ±3, … ±lookAhead and 0; zero at the other even offsets.
+    const pairs = new Float64Array((lookAhead + 1) / 2);
+    for (let k = 0; k < pairs.length; k++) pairs[k] = (tapAt(table, 0, -1 - 2 * k) + tapAt(table, 0, 1 + 2 * k)) / 2;
+    for (let d = 2; d <= lookAhead; d += 2) if (tapAt(table, 0, d) !== 0 || tapAt(table, 0, -d) !== 0) return undefined;
+    return { kind: 'decimate', pairs, centre: tapAt(table, 0, 0) };
+  }
+  if (phases === 2 && step === 1 && lookAhead === lookBack + 1 && table.rowLength[0] === 1 && tapAt(table, 0, 0) === 1) {
+    // Row 1 (output halfway between inputs 0 and 1): taps at offsets −k and 1 + k.
+    const pairs = new Float64Array(lookAhead);
+    for (let k = 0; k < pairs.length; k++) pairs[k] = (tapAt(table, 1, -k) + tapAt(table, 1, 1 + k)) / 2;
+    return { kind: 'interpolate', pairs, centre: 0 };
+  }
+  return undefined;
+}
+
+/**
+ * Same contract as polyphase.ts `filterInto`: fills `out` with the outputs from cycle index
+ * `index` of the cycle whose input 0 is at `cycleBase` in `history`.
+ */
+export function halfBandInto(out: Int16Array, kernel: HalfBandKernel, history: Float64Array, cycleBase: number, index: number): void {
+  const count = out.length;
+  if (kernel.kind === 'decimate') {
+    // One output per cycle, centred on input 0 of its cycle; s = the inputs at odd offsets.
+    symmetricRun(out, 0, 1, history, cycleBase - 1, 2, count, kernel.pairs, kernel.centre);
+    return;
+  }
+  // Interpolation: even outputs copy input n, odd outputs are halfway between n and n + 1.
+  let at = 0;
+  let base = cycleBase;
+  if (index === 1 && count > 0) {
+    symmetricRun(out, 0, 1, history, base, 1, 1, kernel.pairs, 0);
+    at = 1;
+    base += 1;
+  }
+  const copies = (count - at + 1) >> 1;
+  for (let n = 0; n < copies; n++) out[at + 2 * n] = history[base + n] as number;
+  symmetricRun(out, at + 1, 2, history, base, 1, (count - at) >> 1, kernel.pairs, 0);
+}
+
+/**
+ * Outputs j = 0 … count − 1 into out[outAt + j·outStride], with s[i] = x[first + i·stride]:
+ *   y[j] = Σₖ pairs[k]·(s[j − k] + s[j + 1 + k]) + centre·x[first + j·stride + 1].
+ */
+function symmetricRun(
+  out: Int16Array,
+  outAt: number,
+  outStride: number,
+  x: Float64Array,
+  first: number,
+  stride: number,
+  count: number,
+  pairs: Float64Array,
+  centre: number,
+): void {
+  const taps = pairs.length;
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const p = first + j * stride; // s[j]
+    // Window state as after a step "k = −1": the loop shifts it, then loads s[j − k] and s[j + 4 + k].
+    let l0 = x[p + stride] as number;
+    let l1 = x[p + 2 * stride] as number;
+    let l2 = x[p + 3 * stride] as number;
+    let l3 = 0;
+    let r0 = 0;
+    let r1 = l0;
+    let r2 = l1;
+    let r3 = l2;
+    let left = p;
+    let right = p + 4 * stride;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let k = 0; k < taps; k++) {
+      l3 = l2;
+      l2 = l1;
+      l1 = l0;
+      l0 = x[left] as number;
+      r0 = r1;
+      r1 = r2;
+      r2 = r3;
+      r3 = x[right] as number;
+      left -= stride;
+      right += stride;
+      const c = pairs[k] as number;
+      a0 += c * (l0 + r0);
+      a1 += c * (l1 + r1);
+      a2 += c * (l2 + r2);
+      a3 += c * (l3 + r3);
+    }
+    if (centre !== 0) {
+      a0 += centre * (x[p + 1] as number);
+      a1 += centre * (x[p + stride + 1] as number);
+      a2 += centre * (x[p + 2 * stride + 1] as number);
+      a3 += centre * (x[p + 3 * stride + 1] as number);
+    }
+    const o = outAt + j * outStride;
+    out[o] = toInt16(a0);
+    out[o + outStride] = toInt16(a1);
+    out[o + 2 * outStride] = toInt16(a2);
+    out[o + 3 * outStride] = toInt16(a3);
+  }
+  for (; j < count; j++) {
+    const p = first + j * stride;
+    let a = 0;
+    for (let k = 0; k < taps; k++) a += (pairs[k] as number) * ((x[p - k * stride] as number) + (x[p + (k + 1) * stride] as number));
+    if (centre !== 0) a += centre * (x[p + 1] as number);
+    out[outAt + j * outStride] = toInt16(a);
+  }
+}
