@@ -99,6 +99,10 @@ describe('signed client tokens (PROXY_AUTH_SECRET)', () => {
   it('a minted token connects and its sub is logged as the user id; the token itself is not logged', async () => {
     const p = await start({ PROXY_AUTH_SECRET: SECRET });
     const token = mintClientToken(SECRET, { sub: 'alice', ttlSeconds: 60 });
+    // As a browser sends it: a subprotocol (a second protocol offered, because `ws` insists on an answer).
+    const viaProtocol = await connected(p.url, { protocols: [`token.${token}`, 'voice.v1'] });
+    expect(viaProtocol.socket.protocol).toBe('voice.v1');
+    viaProtocol.close();
     const c = await connected(`${p.url}?token=${token}`);
     c.sendJson({ type: 'text', text: 'hello' });
     await c.waitForType('AIResponseEnd', 10_000);
