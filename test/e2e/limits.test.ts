@@ -1,8 +1,11 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
-import { rawUpgrade } from '../helpers/raw-client.js';
+import { clientFrame, rawUpgrade } from '../helpers/raw-client.js';
 
 let proxy: TestProxy | undefined;
 const clients: TestClient[] = [];
@@ -158,10 +161,21 @@ describe('session limits', () => {
 });
 
 describe('heartbeats', () => {
-  it('a client that never answers pings is terminated and its session cleaned up', async () => {
-    const p = await start({ HEARTBEAT_INTERVAL_MS: '200' });
+  it('a client that never answers pings is terminated and its session cleaned up: upstream closed, recording finished, gauge down', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proxy-heartbeat-'));
+    try {
+      await deadClient(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  async function deadClient(dir: string): Promise<void> {
+    const p = await start({ HEARTBEAT_INTERVAL_MS: '200', SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: dir });
     const raw = await rawUpgrade(p.url);
     expect(raw.head).toMatch(/^HTTP\/1\.1 101/);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the session open upstream
+    raw.socket.write(clientFrame(2, Buffer.alloc(3200, 1))); // some audio, so there is a recording to finish
     raw.socket.resume(); // read (pings included) but never answer
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('not terminated')), 3000);
@@ -175,7 +189,15 @@ describe('heartbeats', () => {
     check.close();
     await check.waitUntil(() => p.server.activeSessions === 0);
     expect(await metric('audio_proxy_sessions_active')).toBe(0);
-  });
+    // The input recording was finished: its sidecar is written only when the file is complete.
+    let sidecars: string[] = [];
+    for (let deadline = Date.now() + 3000; sidecars.length === 0 && Date.now() < deadline; ) {
+      sidecars = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+      if (sidecars.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sidecars.length).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(join(dir, sidecars[0] ?? ''), 'utf8'))).toBeTruthy();
+  }
 
   it('a client that answers pings stays connected past several intervals', async () => {
     const p = await start({ HEARTBEAT_INTERVAL_MS: '200' });
