@@ -148,14 +148,14 @@ export class SessionBridge {
       },
     );
 
-    client.on('message', (data: Buffer, isBinary) => this.onClientFrame(data, isBinary));
+    client.on('message', (data: Buffer, isBinary) => this.guarded(() => this.onClientFrame(data, isBinary)));
     client.on('ping', () => this.checkClientStall());
     client.on('close', (code) => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal'));
     client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
 
     this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
       onOpen: () => this.log.debug('upstream socket open'),
-      onEvent: (event) => this.onUpstreamEvent(event),
+      onEvent: (event) => this.guarded(() => this.onUpstreamEvent(event)),
       onMalformed: (reason) => this.onUpstreamMalformed(reason),
       onFailure: (failure) => this.onUpstreamFailure(failure),
       onClose: (code, reason) => this.onUpstreamClose(code, reason),
@@ -220,6 +220,19 @@ export class SessionBridge {
     if (response === undefined || response.doneUpstream) return;
     response.doneUpstream = true;
     this.deps.metrics.responsesTotal.inc({ status: response.interrupted ? 'cancelled' : 'incomplete' });
+  }
+
+  /**
+   * Socket handlers run here: a bug that throws ends this session with `internal_error` (1011) instead of
+   * escaping into the socket's event emitter, where it would take the whole process and every session down.
+   */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.log.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'session handler failed');
+      this.close('upstream_error', { code: 'internal_error' });
+    }
   }
 
   // ---- client → proxy ----
