@@ -23,10 +23,14 @@ export interface BenchOptions {
   readonly stagger: boolean;
   /** Start the proxy with `--cpu-prof` and print its hottest functions. */
   readonly profile: boolean;
+  /** `perf record -e cpu-clock` on the proxy during the main proxied stream (CPU-time shares, kernel included). */
+  readonly perf: boolean;
   readonly micro: boolean;
   /** Scheduling priority (nice, −20..19) for the bench and its children; undefined leaves it alone. */
   readonly nice: number | undefined;
   readonly quick: boolean;
+  /** Extra Node flags for the proxy process (e.g. `--perf-basic-prof` for `perf record`). */
+  readonly proxyNodeArgs: readonly string[];
   /** Directory holding the proxy's source tree to run (`src/main.ts` in it): compares a candidate fix. */
   readonly proxyDir: string | undefined;
   /** Where the JSON goes (default `bench/results/<timestamp>.json`). */
@@ -47,11 +51,13 @@ const HELP = `Usage: npm run bench -- [options]
   --capacity-duration S  seconds per capacity step and path (6)
   --generators N         load-generator processes (1)
   --no-stagger           every session sends at the same instant (burst) instead of spread over the period
-  --profile              run the proxy with --cpu-prof and print its hottest functions
+  --profile              run the proxy with --cpu-prof and print its hottest functions (V8 samples wall time)
+  --perf                 perf record (cpu-clock) the proxy during the main proxied stream: CPU shares by area
   --no-micro             skip the resampler / G.711 micro-benchmarks
   --nice=N               run the bench and its children at this nice value (negative needs root): shields the
                          figures from other load on a shared machine; the report says when it was used
   --quick                smoke run: 10 sessions, 3 s, 1 run, small capacity search, 20 idle sessions
+  --proxy-node-args "A B"  extra Node flags for the proxy (e.g. "--perf-basic-prof" to profile it with perf)
   --proxy-dir DIR        run the proxy from another tree (DIR/src/main.ts; e.g. a copy with a candidate fix and a
                          node_modules symlink), to measure before/after in the same conditions
   --out FILE             JSON output (bench/results/<timestamp>.json)
@@ -76,11 +82,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       generators: { type: 'string' },
       'no-stagger': { type: 'boolean' },
       profile: { type: 'boolean' },
+      perf: { type: 'boolean' },
       'no-micro': { type: 'boolean' },
       nice: { type: 'string' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
       'proxy-dir': { type: 'string' },
+      'proxy-node-args': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -123,11 +131,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     generators: int('generators', values.generators, 1, 1, 8),
     stagger: values['no-stagger'] !== true,
     profile: values.profile === true,
+    perf: values.perf === true,
     micro: values['no-micro'] !== true,
     nice: values.nice === undefined ? undefined : int('nice', values.nice, 0, -20, 19),
     quick,
     out: values.out,
     proxyDir: values['proxy-dir'],
+    proxyNodeArgs: (values['proxy-node-args'] ?? '').split(' ').filter((arg) => arg !== ''),
   };
   if (options.warmupS >= options.durationS) problems.push('--warmup must be shorter than --duration');
   if (options.warmupS >= options.capacityDurationS) problems.push('--warmup must be shorter than --capacity-duration');

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
       }
       log('  warm-up');
       await scenario.warmUp();
-      const main = await scenario.compare(options.sessions, options.durationS);
+      const main = await scenario.compare(options.sessions, options.durationS, options.perf);
+      if (scenario.perfSummary !== undefined) log(scenario.perfSummary);
       log(
         `  N=${options.sessions}: p50 direct ${main.direct.latency.p50.toFixed(2)} proxy ${main.proxy.latency.p50.toFixed(2)}; ` +
           `p99 direct ${main.direct.latency.p99.toFixed(2)} proxy ${main.proxy.latency.p99.toFixed(2)} ms; ` +
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
         streamingMemory,
         capacity,
         profile: scenario.profile,
+        perf: scenario.perfSummary,
       };
     } finally {
       await scenario.stop();

@@ -3,13 +3,14 @@
  * Order: idle memory (on the fresh proxy) → warm-up → direct stream → proxied stream (same N) → capacity search.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.js';
 import type { StreamResult } from './generator-protocol.js';
 import { Generators } from './generators.js';
 import { InspectorSession, inspectorUrl } from './inspector.js';
+import { startPerf } from './perf-profile.js';
 import type { SessionSpec, Target } from './load-session.js';
 import { rssKiB } from './procfs.js';
 import { freePort, REPO_ROOT, startService, type Service } from './processes.js';
@@ -113,6 +114,7 @@ export interface RunResult {
   readonly streamingMemory: StreamingMemory | undefined;
   readonly capacity: CapacityResult | undefined;
   readonly profile: string | undefined;
+  readonly perf: string | undefined;
 }
 
 const MODEL = 'gpt-realtime';
@@ -201,6 +203,8 @@ export class Scenario {
   private generators: Generators | undefined;
   private inspector: InspectorSession | undefined;
   private profilePath: string | undefined;
+  /** `--perf` summary of the main proxied stream. */
+  perfSummary: string | undefined;
   private readonly apiKey = `sk-bench-${randomUUID()}`;
 
   constructor(
@@ -219,7 +223,7 @@ export class Scenario {
       LOG_LEVEL: 'warn',
     });
     const proxyPort = await freePort();
-    const nodeArgs = ['--inspect=127.0.0.1:0'];
+    const nodeArgs = ['--inspect=127.0.0.1:0', ...(this.options.perf ? ['--perf-basic-prof'] : []), ...this.options.proxyNodeArgs];
     if (this.options.profile) {
       const dir = join(this.resultsDir, 'profiles');
       mkdirSync(dir, { recursive: true });
@@ -253,6 +257,7 @@ export class Scenario {
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
     this.generators = new Generators(this.options.generators);
+    process.stderr.write(`  pids: emulator ${this.emulator.pid}, proxy ${this.proxy.pid}, generators ${this.generators.pids.join(' ')}\n`);
     if (this.options.nice !== undefined) {
       for (const pid of [this.emulator.pid, this.proxy.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
     }
@@ -328,12 +333,18 @@ export class Scenario {
     return summarizePath(result, connected.failed, counters);
   }
 
-  /** Streams the same N directly and through the proxy, and compares. */
-  async compare(sessions: number, durationS: number): Promise<Comparison> {
+  /** Streams the same N directly and through the proxy, and compares; `perf` records the proxied stream. */
+  async compare(sessions: number, durationS: number, perf = false): Promise<Comparison> {
     const direct = await this.stream('direct', sessions, durationS);
     await this.gc();
-    const proxyRssBeforeKiB = rssKiB(this.required(this.proxy).pid);
+    const proxyPid = this.required(this.proxy).pid;
+    const proxyRssBeforeKiB = rssKiB(proxyPid);
+    const recording = perf ? startPerf(proxyPid, join(this.resultsDir, `perf-run${this.run}-${Date.now()}.data`)) : undefined;
     const proxy = await this.stream('proxy', sessions, durationS);
+    if (recording) {
+      this.perfSummary = (await recording.stop()) ?? 'perf record failed (is perf installed and permitted?)';
+      rmSync(`/tmp/perf-${proxyPid}.map`, { force: true });
+    }
     const added = {
       p50: proxy.latency.p50 - direct.latency.p50,
       p99: proxy.latency.p99 - direct.latency.p99,
