@@ -4,6 +4,8 @@
  */
 
 export interface SessionTimerSettings {
+  /** From the start until the upstream session is configured (the caller stops caring once it is). */
+  readonly connectTimeoutMs: number;
   readonly maxSessionMs: number;
   readonly idleTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -12,6 +14,8 @@ export interface SessionTimerSettings {
 }
 
 export interface SessionTimerHandlers {
+  /** `connectTimeoutMs` after the start; the handler checks whether the session got ready meanwhile. */
+  onConnectTimeout(): void;
   /** A little before the maximum duration: `graceMs` are left. */
   onExpiryWarning(graceMs: number): void;
   onExpired(): void;
@@ -38,6 +42,7 @@ export class SessionTimers {
     private readonly handlers: SessionTimerHandlers,
   ) {
     const warnMs = expiryWarningMs(settings.maxSessionMs);
+    this.timers.push(setTimeout(() => handlers.onConnectTimeout(), settings.connectTimeoutMs));
     this.timers.push(setTimeout(() => handlers.onExpiryWarning(warnMs), settings.maxSessionMs - warnMs));
     this.timers.push(setTimeout(() => handlers.onExpired(), settings.maxSessionMs));
     this.timers.push(setInterval(() => handlers.onHeartbeat(), settings.heartbeatIntervalMs));

@@ -7,6 +7,7 @@ let timers: SessionTimers | undefined;
 beforeEach(() => {
   vi.useFakeTimers();
   handlers = {
+    onConnectTimeout: vi.fn<() => void>(),
     onExpiryWarning: vi.fn<(graceMs: number) => void>(),
     onExpired: vi.fn<() => void>(),
     onIdle: vi.fn<() => void>(),
@@ -22,7 +23,7 @@ afterEach(() => {
 
 function start(overrides: Partial<{ maxSessionMs: number; idleTimeoutMs: number }> = {}): SessionTimers {
   timers = new SessionTimers(
-    { maxSessionMs: overrides.maxSessionMs ?? 60_000, idleTimeoutMs: overrides.idleTimeoutMs ?? 10_000, heartbeatIntervalMs: 1000, stallCheckMs: 500 },
+    { connectTimeoutMs: 5000, maxSessionMs: overrides.maxSessionMs ?? 60_000, idleTimeoutMs: overrides.idleTimeoutMs ?? 10_000, heartbeatIntervalMs: 1000, stallCheckMs: 500 },
     handlers,
   );
   return timers;
@@ -50,6 +51,14 @@ describe('SessionTimers', () => {
     expect(handlers.onIdle).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1000);
     expect(handlers.onIdle).toHaveBeenCalledTimes(1);
+  });
+
+  it('fires the connect timeout once', () => {
+    start();
+    vi.advanceTimersByTime(4999);
+    expect(handlers.onConnectTimeout).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(10_000);
+    expect(handlers.onConnectTimeout).toHaveBeenCalledTimes(1);
   });
 
   it('ticks the heartbeat and the stall check on their intervals', () => {
