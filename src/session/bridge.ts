@@ -133,12 +133,21 @@ export class SessionBridge {
     this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
     this.timers = new SessionTimers(
       {
+        // Twice the socket handshake's own timeout, so that one names a hung handshake first.
+        connectTimeoutMs: settings.upstreamConnectTimeoutMs * 2,
         maxSessionMs: settings.maxSessionMs,
         idleTimeoutMs: settings.idleTimeoutMs,
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
         stallCheckMs: Math.min(1000, settings.clientHighWaterMs / 2),
       },
       {
+        // The socket handshake has its own timeout; this one also covers an upstream that accepts and then never
+        // sends session.created / session.updated.
+        onConnectTimeout: () => {
+          if (this.phase === 'connecting') {
+            this.close('upstream_error', { code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
+          }
+        },
         onExpiryWarning: (graceMs) => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' }),
         onExpired: () =>
           this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
