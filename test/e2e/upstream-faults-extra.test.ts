@@ -68,6 +68,15 @@ describe('upstream faults, each a documented error and close, nothing leaked', (
     expect(upstream?.connections).toBe(1);
   });
 
+  it('upgrade accepted but the session never opened (no session.created) → upstream_unavailable, 1011', async () => {
+    const p = await proxyOn(await startFaultUpstream({ silentSession: true }), { UPSTREAM_CONNECT_TIMEOUT_MS: '300' });
+    const c = await connect(p);
+    c.sendBinary(Buffer.alloc(640)); // audio held for a session that never comes
+    const error = await fatal(c, 'upstream_unavailable', 1011);
+    expect(String(error.message)).toContain('in time');
+    expect(c.json.some((m) => m.name === 'AIConnected')).toBe(false);
+  });
+
   it('TCP reset mid-response → upstream_closed, 1011', async () => {
     await faultyResponse({ midResponse: { afterDeltas: 2, fault: 'reset' } }, 'upstream_closed', 1011);
   });

@@ -22,6 +22,8 @@ export interface FaultOptions {
   readonly autoPong?: boolean;
   /** Audio deltas per response (40 ms of 24 kHz PCM16 each). Default 5. */
   readonly deltas?: number;
+  /** Accept the upgrade, then never send session.created (and ignore session.update). */
+  readonly silentSession?: boolean;
 }
 
 export interface FaultUpstream {
@@ -45,6 +47,7 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
   wss.on('connection', (socket) => {
     connections += 1;
     socket.on('error', () => undefined);
+    if (options.silentSession) return;
     send(socket, { type: 'session.created', session: { type: 'realtime', id: `sess_${connections}` } });
     socket.on('message', (data: Buffer) => {
       let event: { type?: string; session?: unknown };
