@@ -29,10 +29,12 @@ export function filterInto(out: Int16Array, table: PolyphaseTable, history: Floa
   const { phases, step, lookBack, lookAhead, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, windowed, rowOf, baseOf } = table;
   const count = out.length;
   const span = 4 * phases;
-  if (pendingAt.length < count) {
-    pendingAt = new Int32Array(count);
-    pendingBase = new Int32Array(count);
-    pendingCycleIndex = new Int32Array(count);
+  // At most 3 left over per column, so the scratch stays small whatever the chunk size.
+  const capacity = Math.min(count, 3 * phases);
+  if (pendingAt.length < capacity) {
+    pendingAt = new Int32Array(capacity);
+    pendingBase = new Int32Array(capacity);
+    pendingCycleIndex = new Int32Array(capacity);
   }
   let pending = 0;
   let cycleIndex = index;
@@ -63,7 +65,12 @@ export function filterInto(out: Int16Array, table: PolyphaseTable, history: Floa
   let q = 0;
   if (windowed !== undefined) {
     const width = lookBack + lookAhead + 1;
-    for (; q + 4 <= pending; q += 4) quad(out, history, windowed, width, lookBack, q);
+    for (; q + 4 <= pending; q += 4) {
+      // Usually two outputs each of two columns (44.1 kHz: 6 per column, 4 blocked + 2 left).
+      const shared = pendingCycleIndex[q] === pendingCycleIndex[q + 1] && pendingCycleIndex[q + 2] === pendingCycleIndex[q + 3];
+      if (shared) twoByTwo(out, history, windowed, width, lookBack, q);
+      else quad(out, history, windowed, width, lookBack, q);
+    }
   }
   for (; q < pending; q++) {
     const row = rowOf[pendingCycleIndex[q] as number] as number;
@@ -76,6 +83,32 @@ export function filterInto(out: Int16Array, table: PolyphaseTable, history: Floa
 let pendingAt = new Int32Array(0);
 let pendingBase = new Int32Array(0);
 let pendingCycleIndex = new Int32Array(0);
+
+/** As quad, when outputs q, q + 1 share a row and so do q + 2, q + 3: two coefficient loads per step, not four. */
+function twoByTwo(out: Int16Array, x: Float64Array, c: Float64Array, width: number, lookBack: number, q: number): void {
+  const x0 = (pendingBase[q] as number) - lookBack;
+  const x1 = (pendingBase[q + 1] as number) - lookBack;
+  const x2 = (pendingBase[q + 2] as number) - lookBack;
+  const x3 = (pendingBase[q + 3] as number) - lookBack;
+  const c0 = (pendingCycleIndex[q] as number) * width;
+  const c2 = (pendingCycleIndex[q + 2] as number) * width;
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  for (let k = 0; k < width; k++) {
+    const h = c[c0 + k] as number;
+    const g = c[c2 + k] as number;
+    a0 += (x[x0 + k] as number) * h;
+    a1 += (x[x1 + k] as number) * h;
+    a2 += (x[x2 + k] as number) * g;
+    a3 += (x[x3 + k] as number) * g;
+  }
+  out[pendingAt[q] as number] = toInt16(a0);
+  out[pendingAt[q + 1] as number] = toInt16(a1);
+  out[pendingAt[q + 2] as number] = toInt16(a2);
+  out[pendingAt[q + 3] as number] = toInt16(a3);
+}
 
 /** Four pending outputs of any rows, over the whole window (`windowed` rows of `width` taps). */
 function quad(out: Int16Array, x: Float64Array, c: Float64Array, width: number, lookBack: number, q: number): void {
