@@ -54,6 +54,8 @@ export interface StreamResult {
   readonly latency: Histogram;
   /** Generator lag: actual send time − scheduled time. */
   readonly lag: Histogram;
+  /** [ms since the window opened, latency ms] of frames slower than 10 ms (first 2000). */
+  readonly slowFrames: readonly (readonly [number, number])[];
   readonly secondSums: readonly number[];
   readonly secondCounts: readonly number[];
   readonly windowMs: number;

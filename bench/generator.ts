@@ -150,6 +150,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     exactMatching: sessions.every((s) => s.exact),
     latency: tally.latency,
     lag: tally.lag,
+    slowFrames: tally.slowFrames,
     secondSums: tally.secondSums.map((v) => v ?? 0),
     secondCounts: tally.secondCounts.map((v) => v ?? 0),
     windowMs,

@@ -144,6 +144,7 @@ function mergeResults(results: readonly StreamResult[]): StreamResult {
     exactMatching: results.every((r) => r.exactMatching),
     latency,
     lag,
+    slowFrames: results.flatMap((r) => r.slowFrames),
     secondSums: sumArrays(results.map((r) => r.secondSums)),
     secondCounts: sumArrays(results.map((r) => r.secondCounts)),
     windowMs: Math.max(...results.map((r) => r.windowMs)),

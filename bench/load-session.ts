@@ -37,11 +37,16 @@ export interface StreamTally {
   readonly firstFrameSizes: Map<number, number>;
   readonly events: Map<string, number>;
   readonly errors: string[];
+  /** [ms since the window opened, latency ms] of frames slower than SLOW_FRAME_MS: stalls of one process hit many sessions at once. */
+  readonly slowFrames: [number, number][];
   unmarked: number;
   extra: number;
   duplicates: number;
   reordered: number;
 }
+
+const SLOW_FRAME_MS = 10;
+const MAX_SLOW_FRAMES = 2000;
 
 export function newTally(): StreamTally {
   return {
@@ -53,6 +58,7 @@ export function newTally(): StreamTally {
     firstFrameSizes: new Map(),
     events: new Map(),
     errors: [],
+    slowFrames: [],
     unmarked: 0,
     extra: 0,
     duplicates: 0,
@@ -211,6 +217,7 @@ export class LoadSession {
     const sentAt = this.sendTimes[seq] as number;
     const latency = now - sentAt;
     record(tally.latency, latency);
+    if (latency > SLOW_FRAME_MS && tally.slowFrames.length < MAX_SLOW_FRAMES) tally.slowFrames.push([Math.round(sentAt - this.windowStartMs), Math.round(latency * 10) / 10]);
     const second = Math.max(0, Math.floor((sentAt - this.windowStartMs) / 1000));
     tally.secondSums[second] = (tally.secondSums[second] ?? 0) + latency;
     tally.secondCounts[second] = (tally.secondCounts[second] ?? 0) + 1;

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const children = new Set<ChildProcess>();
+/** Output kept per service (BENCH_OUTPUT_TAIL=<chars> keeps more, e.g. with --proxy-node-args=--trace-gc). */
+const TAIL_CHARS = Number(process.env.BENCH_OUTPUT_TAIL) || 4000;
 let cleanupInstalled = false;
 
 function killAll(): void {
@@ -91,7 +93,7 @@ export async function startService(
   track(child);
   let tail = '';
   const keep = (chunk: Buffer): void => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
+    tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -40,6 +40,8 @@ export interface PathSummary {
   readonly driftMs: number;
   /** Mean latency per second of the measured window (by send time). */
   readonly secondMeansMs: readonly number[];
+  /** Slow frames grouped into episodes (frames > 10 ms within 50 ms of each other): [start ms, frames, worst ms]. */
+  readonly slowEpisodes: readonly (readonly [number, number, number])[];
   readonly generatorCpuPct: number;
   readonly machineBusyPct: number;
   /** Machine busy time not spent in the bench's own processes (% of one core): the other load. */
@@ -167,6 +169,7 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     closedEarly: result.closedEarly,
     lag: summarize(result.lag),
     driftMs: lastSecond - firstSecond,
+    slowEpisodes: episodes(result.slowFrames),
     secondMeansMs: result.secondCounts.map((count, i) => (count > 0 ? (result.secondSums[i] ?? 0) / count : Number.NaN)),
     generatorCpuPct: result.generatorCpuPct,
     machineBusyPct: result.machineBusyPct,
@@ -182,6 +185,21 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     drainMs: result.drainMs,
     proxyCounters: counters,
   };
+}
+
+function episodes(slow: readonly (readonly [number, number])[]): [number, number, number][] {
+  const sorted = [...slow].sort((a, b) => a[0] - b[0]);
+  const out: [number, number, number][] = [];
+  for (const [at, latency] of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && at - last[0] <= 50 + last[2]) {
+      last[1] += 1;
+      last[2] = Math.max(last[2], latency);
+    } else {
+      out.push([at, 1, latency]);
+    }
+  }
+  return out;
 }
 
 function pathFailures(path: PathSummary, label: string): string[] {
@@ -268,6 +286,11 @@ export class Scenario {
     await this.generators?.exit();
     await this.proxy?.stop();
     await this.emulator?.stop();
+    // Anything the servers logged (warn and above, or --trace-gc lines) is worth seeing.
+    for (const service of [this.proxy, this.emulator]) {
+      const output = service?.output().replace(/Debugger listening on .*\n|For help, see: .*\n|Debugger attached.\n|Waiting for the debugger to disconnect...\n/g, '').trim();
+      if (service !== undefined && output) process.stderr.write(`  ${service.name} output (last lines):\n${output.split('\n').slice(-40).join('\n')}\n`);
+    }
   }
 
   get profile(): string | undefined {
