@@ -11,7 +11,7 @@
  *
  * Consecutive outputs slide along s by one sample, so four outputs computed together share all
  * but two of their eight loads per tap pair: the operands are kept in rotating locals (a register
- * window) and each step loads one new left and one new right sample. Blocks and single outputs
+ * window) and each tap pair loads one new left and one new right sample. Blocks and single outputs
  * add in the same order, so the output does not depend on how the stream was chunked.
  *
  * The coefficients come from the generic polyphase table (same design, same figures); this module
@@ -43,8 +43,14 @@ function tapAt(table: PolyphaseTable, row: number, offset: number): number {
 /**
  * The half-band kernel of a 2:1 or 1:2 table, or undefined for other ratios (or if the table
  * is not the expected half-band shape, so a design change cannot silently break these kernels).
+ * The blocked loop takes two pairs per step, so the pair count must be even (20 today).
  */
 export function halfBandKernel(table: PolyphaseTable): HalfBandKernel | undefined {
+  const kernel = halfBandShape(table);
+  return kernel !== undefined && kernel.pairs.length % 2 === 0 ? kernel : undefined;
+}
+
+function halfBandShape(table: PolyphaseTable): HalfBandKernel | undefined {
   const { phases, step, lookAhead, lookBack } = table;
   if (phases === 1 && step === 2 && lookAhead === lookBack && lookAhead % 2 === 1) {
     // Taps at offsets ±1, ±3, … ±lookAhead and 0; zero at the other even offsets.
@@ -88,7 +94,8 @@ export function halfBandInto(out: Int16Array, kernel: HalfBandKernel, history: F
 
 /**
  * Outputs j = 0 … count − 1 into out[outAt + j·outStride], with s[i] = x[first + i·stride]:
- *   y[j] = Σₖ pairs[k]·(s[j − k] + s[j + 1 + k]) + centre·x[first + j·stride + 1].
+ *   y[j] = Σₖ pairs[k]·(s[j − k] + s[j + 1 + k]) + centre·x[first + j·stride + 1]
+ * (pairs.length even; each sum is added left to right, in blocks and singly alike).
  */
 function symmetricRun(
   out: Int16Array,
@@ -105,37 +112,46 @@ function symmetricRun(
   let j = 0;
   for (; j + 4 <= count; j += 4) {
     const p = first + j * stride; // s[j]
-    // Window state as after a step "k = −1": the loop shifts it, then loads s[j − k] and s[j + 4 + k].
-    let l0 = x[p + stride] as number;
-    let l1 = x[p + 2 * stride] as number;
-    let l2 = x[p + 3 * stride] as number;
-    let l3 = 0;
-    let r0 = 0;
-    let r1 = l0;
-    let r2 = l1;
-    let r3 = l2;
+    // Steps k and k + 1 together (half the register moves of one step at a time). Window
+    // A = s[j − k − 1 …] (5 left operands), B = s[j + 1 + k …] (5 right ones): output i uses
+    // (A[i + 1], B[i]) at step k and (A[i], B[i + 1]) at step k + 1; each iteration shifts both
+    // windows by two and loads two new samples on each side.
+    // Entering, as if after steps −2 and −1: A0..A2 = s[j + 1 …], B2..B4 = s[j + 1 …].
+    let aa0 = x[p + stride] as number;
+    let aa1 = x[p + 2 * stride] as number;
+    let aa2 = x[p + 3 * stride] as number;
+    let aa3 = 0;
+    let aa4 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = aa0;
+    let b3 = aa1;
+    let b4 = aa2;
     let left = p;
     let right = p + 4 * stride;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
-    for (let k = 0; k < taps; k++) {
-      l3 = l2;
-      l2 = l1;
-      l1 = l0;
-      l0 = x[left] as number;
-      r0 = r1;
-      r1 = r2;
-      r2 = r3;
-      r3 = x[right] as number;
-      left -= stride;
-      right += stride;
+    for (let k = 0; k < taps; k += 2) {
+      aa4 = aa2;
+      aa3 = aa1;
+      aa2 = aa0;
+      aa1 = x[left] as number;
+      aa0 = x[left - stride] as number;
+      left -= 2 * stride;
+      b0 = b2;
+      b1 = b3;
+      b2 = b4;
+      b3 = x[right] as number;
+      b4 = x[right + stride] as number;
+      right += 2 * stride;
       const c = pairs[k] as number;
-      a0 += c * (l0 + r0);
-      a1 += c * (l1 + r1);
-      a2 += c * (l2 + r2);
-      a3 += c * (l3 + r3);
+      const d = pairs[k + 1] as number;
+      a0 = a0 + c * (aa1 + b0) + d * (aa0 + b1);
+      a1 = a1 + c * (aa2 + b1) + d * (aa1 + b2);
+      a2 = a2 + c * (aa3 + b2) + d * (aa2 + b3);
+      a3 = a3 + c * (aa4 + b3) + d * (aa3 + b4);
     }
     if (centre !== 0) {
       a0 += centre * (x[p + 1] as number);
