@@ -168,6 +168,22 @@ describe('resampler streaming', () => {
     );
   });
 
+  it('writes every output sample (output Buffers come unzeroed from the pool)', () => {
+    for (const [from, to] of PAIRS) {
+      const input = samplesToBuffer(toneSamples({ rate: from, ms: 100, hz: 440, dbfs: -3 }));
+      const clean = resampleAll(createResampler(from, to), input, Math.floor(from / 50));
+      const resampler = createResampler(from, to);
+      const parts: Buffer[] = [];
+      for (const chunk of chunks(input, Math.floor(from / 50))) {
+        Buffer.allocUnsafe(2048).fill(0x5a); // leave garbage in the pool the next output is cut from
+        parts.push(resampler.push(chunk));
+      }
+      Buffer.allocUnsafe(2048).fill(0x5a);
+      parts.push(resampler.flush());
+      expect(Buffer.concat(parts).equals(clean), `${from}→${to}`).toBe(true);
+    }
+  });
+
   it('accepts Buffers at odd byte offsets (ws slices) with the same result', () => {
     const input = samplesToBuffer(toneSamples({ rate: 16000, ms: 100, hz: 700 }));
     const backing = Buffer.alloc(input.length + 3);
