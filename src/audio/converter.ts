@@ -110,3 +110,8 @@ function pcmSamples(pcm: Buffer): Int16Array {
   for (let i = 0; i < copy.length; i++) copy[i] = pcm.readInt16LE(i * 2);
   return copy;
 }
+
+/** Bytes per ms of an upstream format: 48 for 24 kHz PCM16, 8 for G.711. */
+export function upstreamBytesPerMs(format: UpstreamAudioFormat): number {
+  return format.type === 'audio/pcm' ? (format.rate * 2) / 1000 : G711_RATE / 1000;
+}

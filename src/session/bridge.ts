@@ -3,23 +3,23 @@
  * upstream format), upstream events out (translated to protocol v1), barge-in, and one idempotent close path.
  */
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { SessionDefaults, UpstreamConfig } from '../config/index.js';
 import type { ClientConfigKey } from '../config/constants.js';
 import { bytesPerMs, durationMs } from '../audio/formats.js';
 import {
   chooseUpstreamFormat,
   createInboundConverter,
-  createOutboundConverter,
+  upstreamBytesPerMs,
   type AudioConverter,
   type UpstreamAudioFormat,
 } from '../audio/converter.js';
-import { clientError, closeCodeFor, CloseCode, type ErrorCode } from '../errors/index.js';
+import { closeCodeFor, CloseCode, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics, SessionOutcome } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
-import { isAudioDelta, num, obj, str, type AudioDeltaEvent, type ServerEvent } from '../upstream/events.js';
+import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
 import { createSecretScrubber } from '../upstream/redact.js';
 import {
   sessionFromDefaults,
@@ -30,10 +30,13 @@ import {
 } from '../upstream/session-config.js';
 import type { ClientFormats } from '../ws/query.js';
 import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
+import { ClientChannel } from './client-channel.js';
 import { applyClientConfig } from './desired-session.js';
+import { PreopenQueue } from './preopen-queue.js';
+import { endForClose, endForFailure } from './upstream-outcomes.js';
 import { BurstCounter, ControlRateLimiter } from './rate-limiter.js';
 import { SessionTimers } from './session-timers.js';
-import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type TrackedResponse } from './response-tracker.js';
+import { ResponseRelay } from './response-relay.js';
 
 export interface BridgeSettings {
   readonly upstream: UpstreamConfig;
@@ -62,22 +65,12 @@ export interface BridgeDeps {
 }
 
 type Phase = 'connecting' | 'ready' | 'closed';
-type PendingInput =
-  | { readonly kind: 'audio'; readonly data: Buffer }
-  | { readonly kind: 'message'; readonly message: ClientMessage }
-  | { readonly kind: 'session_update' };
 
 /** Upstream errors caused by our own harmless requests; not worth the client's attention. */
 const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
 const SESSION_UPDATE_EVENT_PREFIX = 'proxy_session_update_';
 /** More upstream error events or malformed frames than this within a second is a storm: the session ends. */
 const UPSTREAM_FAULT_LIMIT = 20;
-/** A client above the high-water mark for this many marks' worth of time has stopped reading. */
-const STALL_FACTOR = 5;
-/** Past this many bytes unread, a client is stalled at once (e.g. flooding pings it never reads the pongs of). */
-const CLIENT_HARD_LIMIT_BYTES = 8 * 1024 * 1024;
-/** A stalled client will not read a close frame either: drop the TCP connection this long after closing. */
-const STALLED_TERMINATE_MS = 1000;
 
 export class SessionBridge {
   readonly id = randomUUID();
@@ -88,20 +81,15 @@ export class SessionBridge {
   private readonly upstream: UpstreamConnection;
   private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
   private readonly inbound: AudioConverter;
-  private readonly upstreamOutBytesPerMs: number;
   private desired: DesiredSession;
   private effectiveSession: Record<string, unknown> | undefined;
   private sessionUpdatesSent = 0;
   private configsAwaitingAnswer = 0;
-  private audioProduced = false;
-  private readonly pending: PendingInput[] = [];
-  private pendingMs = 0;
+  private readonly pending: PreopenQueue;
   private overflowReported = false;
-  private response: TrackedResponse | undefined;
-  private responseActiveUpstream = false;
+  private readonly out: ClientChannel;
+  private readonly responses: ResponseRelay;
   private deferredResponseCreate = false;
-  private turnEndedAt: number | undefined;
-  private slowClientReported = false;
   private draining = false;
   private readonly timers: SessionTimers;
   private readonly controlRate: ControlRateLimiter;
@@ -110,7 +98,6 @@ export class SessionBridge {
   private readonly scrub: (text: string) => string;
   private upstreamPongPending = false;
   private upstreamSlowLogged = false;
-  private clientAboveMarkSince: number | undefined;
   private readonly recorder: SessionRecorder | undefined;
   private recorderClosed: Promise<void> = Promise.resolve();
 
@@ -123,9 +110,20 @@ export class SessionBridge {
     this.log = deps.logger.child({ sessionId: this.id });
     this.upstreamFormats = chooseUpstreamFormat(formats.input, formats.output);
     this.inbound = createInboundConverter(formats.input, this.upstreamFormats.input);
-    this.upstreamOutBytesPerMs = upstreamBytesPerMs(this.upstreamFormats.output);
     this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
+    this.pending = new PreopenQueue(settings.preopenBufferMs);
+    this.out = new ClientChannel(client, deps.metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
+    this.responses = new ResponseRelay({
+      out: this.out,
+      sendUpstream: (event) => this.upstream.send(event),
+      metrics: deps.metrics,
+      log: this.log,
+      recorder: this.recorder,
+      upstreamOutput: this.upstreamFormats.output,
+      clientOutput: formats.output,
+      upstreamInterruptsOnSpeech: () => upstreamInterruptsOnSpeech(this.effectiveSession),
+    });
     deps.metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
 
@@ -193,7 +191,7 @@ export class SessionBridge {
     if (this.phase === 'closed' || this.draining) return;
     this.draining = true;
     this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs });
-    if (!this.responseActiveUpstream) this.close('shutdown');
+    if (!this.responses.isActiveUpstream) this.close('shutdown');
   }
 
   /** Ends the session (idempotent): optional fatal error to the client, close both sockets, release everything. */
@@ -205,30 +203,19 @@ export class SessionBridge {
     let reason = outcome === 'shutdown' ? 'server shutting down' : '';
     if (error) {
       // Whatever the table says about the code elsewhere, this error ends the session: fatal.
-      this.sendError(error.code, error.message, error.upstreamCode, true);
+      this.out.sendError(error.code, error.message, error.upstreamCode, true);
       closeCode = error.closeCode ?? closeCodeFor(error.code);
       reason = error.code;
     }
-    if (this.client.readyState === WebSocket.OPEN) this.client.close(closeCode, reason);
+    this.out.close(closeCode, reason);
     this.upstream.close();
-    this.pending.length = 0;
-    this.endUnfinishedResponse();
+    this.pending.takeAll();
+    this.responses.abandon();
     this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
     this.deps.metrics.sessionsActive.dec();
     this.deps.metrics.sessionsTotal.inc({ outcome });
     this.log.info({ outcome, closeCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
     this.deps.onClosed?.(this);
-  }
-
-  /**
-   * A response still running when the session ends is over for the user: count it. (Its recording is completed by
-   * `recorder.close()`, which marks it ended by the session.)
-   */
-  private endUnfinishedResponse(): void {
-    const response = this.response;
-    if (response === undefined || response.doneUpstream) return;
-    response.doneUpstream = true;
-    this.deps.metrics.responsesTotal.inc({ status: response.interrupted ? 'cancelled' : 'incomplete' });
   }
 
   /**
@@ -283,20 +270,15 @@ export class SessionBridge {
       this.sendAudioUpstream(upstreamAudio);
       return;
     }
-    const frameMs = durationMs(frame.length, this.formats.input);
-    if (this.pendingMs + frameMs > this.settings.preopenBufferMs) {
-      this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, frame.length);
-      if (!this.overflowReported) {
-        this.overflowReported = true;
-        this.sendError(
-          'audio_buffer_overflow',
-          `More than ${this.settings.preopenBufferMs} ms of audio arrived before the session was ready; the excess was dropped.`,
-        );
-      }
-      return;
+    if (this.pending.holdAudio(upstreamAudio, durationMs(frame.length, this.formats.input))) return;
+    this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, frame.length);
+    if (!this.overflowReported) {
+      this.overflowReported = true;
+      this.sendError(
+        'audio_buffer_overflow',
+        `More than ${this.settings.preopenBufferMs} ms of audio arrived before the session was ready; the excess was dropped.`,
+      );
     }
-    this.pendingMs += frameMs;
-    if (upstreamAudio.length > 0) this.pending.push({ kind: 'audio', data: upstreamAudio });
   }
 
   private onClientMessage(message: ClientMessage): void {
@@ -305,8 +287,7 @@ export class SessionBridge {
         this.sendJson(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
         return;
       case 'playback':
-        // After an interruption the heard position is fixed: it is what the client and the upstream were told.
-        if (this.response?.id === message.responseId && !this.response.interrupted) this.response.reportedPlayedMs = message.playedMs;
+        this.responses.reportPlayback(message.responseId, message.playedMs);
         return;
       case 'audio':
         this.onClientAudio(message.audio);
@@ -318,27 +299,27 @@ export class SessionBridge {
         break;
     }
     if (this.phase !== 'ready') {
-      this.pending.push({ kind: 'message', message });
+      this.pending.holdMessage(message);
       return;
     }
     switch (message.type) {
       case 'commit':
         this.upstream.send({ type: 'input_audio_buffer.commit' });
-        this.turnEndedAt = performance.now();
+        this.responses.markTurnEnded();
         this.requestResponse();
         return;
       case 'clear':
         this.upstream.send({ type: 'input_audio_buffer.clear' });
         return;
       case 'cancel':
-        this.interrupt('cancel', message.playedMs);
+        this.responses.interrupt('cancel', message.playedMs);
         return;
       case 'text':
         this.upstream.send({
           type: 'conversation.item.create',
           item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: message.text }] },
         });
-        this.turnEndedAt = performance.now();
+        this.responses.markTurnEnded();
         this.requestResponse();
         return;
     }
@@ -354,12 +335,12 @@ export class SessionBridge {
     this.configsAwaitingAnswer += 1;
     // Before the first session.update the patch simply rides along with it.
     if (this.sessionUpdatesSent > 0 && this.phase === 'ready') this.sendSessionUpdate();
-    else if (this.sessionUpdatesSent > 0) this.pending.push({ kind: 'session_update' });
+    else if (this.sessionUpdatesSent > 0) this.pending.holdSessionUpdate();
   }
 
   /** `response.create`, or later if a response is still running (the upstream would refuse a second one). */
   private requestResponse(): void {
-    if (this.responseActiveUpstream) this.deferredResponseCreate = true;
+    if (this.responses.isActiveUpstream) this.deferredResponseCreate = true;
     else this.upstream.send({ type: 'response.create' });
   }
 
@@ -382,7 +363,7 @@ export class SessionBridge {
   private sendSessionUpdate(): void {
     this.sessionUpdatesSent += 1;
     this.upstream.send({
-      ...sessionUpdateEvent(this.desired, !this.audioProduced),
+      ...sessionUpdateEvent(this.desired, !this.responses.audioProduced),
       event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}`,
     });
   }
@@ -392,7 +373,7 @@ export class SessionBridge {
   private onUpstreamEvent(event: ServerEvent): void {
     if (this.phase === 'closed') return;
     if (isAudioDelta(event)) {
-      this.onAudioDelta(event);
+      this.responses.onAudioDelta(event);
       return;
     }
     switch (event.type) {
@@ -403,11 +384,11 @@ export class SessionBridge {
         this.onSessionUpdated(obj(event, 'session'));
         return;
       case 'input_audio_buffer.speech_started':
-        this.interrupt('speech');
+        this.responses.interrupt('speech');
         this.sendJson({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
         return;
       case 'input_audio_buffer.speech_stopped':
-        this.turnEndedAt = performance.now();
+        this.responses.markTurnEnded();
         this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
         return;
       case 'conversation.item.input_audio_transcription.delta':
@@ -422,14 +403,14 @@ export class SessionBridge {
         return;
       }
       case 'response.created':
-        this.onResponseCreated(str(obj(event, 'response'), 'id'));
+        this.responses.onCreated(str(obj(event, 'response'), 'id'));
         return;
       case 'response.output_item.added':
-        this.onOutputItem(str(event, 'response_id'), str(obj(event, 'item'), 'id'));
+        this.responses.onOutputItem(str(event, 'response_id'), str(obj(event, 'item'), 'id'));
         return;
       case 'response.output_audio_transcript.delta':
       case 'response.output_text.delta':
-        this.onTextDelta(str(event, 'response_id'), str(event, 'delta'));
+        this.responses.onTextDelta(str(event, 'response_id'), str(event, 'delta'));
         return;
       case 'response.done':
         this.onResponseDone(obj(event, 'response'));
@@ -456,8 +437,7 @@ export class SessionBridge {
         audioPath: this.audioPath,
       });
       // A config that arrived after the first session.update is still queued: answer it once it has taken effect.
-      const updateQueued = this.pending.some((item) => item.kind === 'session_update');
-      if (this.configsAwaitingAnswer > 0 && !updateQueued) this.answerConfig();
+      if (this.configsAwaitingAnswer > 0 && !this.pending.hasSessionUpdate) this.answerConfig();
       this.flushPending();
       return;
     }
@@ -471,9 +451,7 @@ export class SessionBridge {
   }
 
   private flushPending(): void {
-    const items = this.pending.splice(0);
-    this.pendingMs = 0;
-    for (const item of items) {
+    for (const item of this.pending.takeAll()) {
       if (this.phase !== 'ready') return;
       if (item.kind === 'audio') this.sendAudioUpstream(item.data);
       else if (item.kind === 'session_update') this.sendSessionUpdate();
@@ -481,100 +459,8 @@ export class SessionBridge {
     }
   }
 
-  private onResponseCreated(responseId: string | undefined): void {
-    if (responseId === undefined) return;
-    this.responseActiveUpstream = true;
-    this.startResponse(responseId);
-  }
-
-  private startResponse(responseId: string): TrackedResponse {
-    const response = newResponse(responseId, createOutboundConverter(this.upstreamFormats.output, this.formats.output), this.turnEndedAt);
-    this.turnEndedAt = undefined;
-    this.response = response;
-    this.recorder?.responseStarted(responseId);
-    this.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
-    return response;
-  }
-
-  private onOutputItem(responseId: string | undefined, itemId: string | undefined): void {
-    const response = this.response;
-    if (response && response.id === responseId && response.itemId === undefined) response.itemId = itemId;
-  }
-
-  private onAudioDelta(event: AudioDeltaEvent): void {
-    let response = this.response;
-    if (response?.id !== event.response_id) {
-      // A delta for a response we have not seen start (some servers omit response.created): track it now.
-      response = this.startResponse(event.response_id);
-      this.responseActiveUpstream = true;
-    }
-    if (response.interrupted) {
-      this.deps.metrics.audioDroppedBytes.inc({ reason: 'interrupted' }, Buffer.byteLength(event.delta, 'base64'));
-      return;
-    }
-    const audio = Buffer.from(event.delta, 'base64');
-    response.itemId ??= event.item_id;
-    response.contentIndex = typeof event.content_index === 'number' ? event.content_index : 0;
-    this.audioProduced = true;
-    this.recorder?.responseAudio(response.id, audio);
-    this.sendAudioToClient(response, audio, response.converter.push(audio));
-  }
-
-  /** Sends converted response audio, unless the client's socket is backed up (then drop and count). */
-  private sendAudioToClient(response: TrackedResponse, upstreamAudio: Buffer, clientAudio: Buffer): void {
-    if (clientAudio.length === 0) {
-      response.deliveredBytes += upstreamAudio.length;
-      return;
-    }
-    if (this.client.bufferedAmount > this.clientHighWaterBytes) {
-      this.deps.metrics.audioDroppedBytes.inc({ reason: 'client_slow' }, clientAudio.length);
-      if (!this.slowClientReported) {
-        this.slowClientReported = true;
-        this.sendError('client_too_slow');
-      }
-      return;
-    }
-    const now = performance.now();
-    if (response.firstAudioAt === undefined) {
-      response.firstAudioAt = now;
-      if (response.turnEndedAt !== undefined) this.deps.metrics.firstAudioSeconds.observe((now - response.turnEndedAt) / 1000);
-    } else if (response.lastAudioAt !== undefined) {
-      this.deps.metrics.audioGapSeconds.observe((now - response.lastAudioAt) / 1000);
-    }
-    response.lastAudioAt = now;
-    response.deliveredBytes += upstreamAudio.length;
-    this.client.send(clientAudio, { binary: true });
-    this.deps.metrics.audioBytes.inc({ direction: 'out' }, clientAudio.length);
-  }
-
-  private onTextDelta(responseId: string | undefined, delta: string | undefined): void {
-    const response = this.response;
-    if (delta === undefined || response === undefined || response.id !== responseId || response.interrupted) return;
-    response.text += delta;
-    this.sendJson({ type: 'textDelta', responseId: response.id, text: delta });
-  }
-
   private onResponseDone(done: Record<string, unknown> | undefined): void {
-    const responseId = str(done, 'id');
-    const response = this.response;
-    this.responseActiveUpstream = false;
-    if (response !== undefined && response.id === responseId) {
-      response.doneUpstream = true;
-      if (!response.interrupted) {
-        const tail = response.converter.flush();
-        if (tail.length > 0) this.sendAudioToClient(response, Buffer.alloc(0), tail);
-      }
-      // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
-      const status = response.interrupted ? 'cancelled' : (str(done, 'status') ?? 'completed');
-      this.deps.metrics.responsesTotal.inc({ status });
-      this.recorder?.responseEnded(response.id, {
-        status,
-        finalText: response.text,
-        interrupted: response.interrupted,
-        ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
-      });
-      this.sendJson({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text });
-    }
+    this.responses.onDone(done);
     if (this.draining) {
       this.close('shutdown');
       return;
@@ -583,35 +469,6 @@ export class SessionBridge {
       this.deferredResponseCreate = false;
       this.requestResponse();
     }
-  }
-
-  /**
-   * Barge-in (protocol v1): tell the client at once, forward nothing more of the response, make sure the upstream
-   * stops it, and truncate the assistant item at what the user heard (or delete it if nothing was heard).
-   */
-  private interrupt(trigger: 'speech' | 'cancel', clientPlayedMs?: number): void {
-    const response = this.response;
-    const now = performance.now();
-    if (response === undefined || !isAudible(response, this.upstreamOutBytesPerMs, now)) return;
-    const heard = heardMs(response, this.upstreamOutBytesPerMs, now, clientPlayedMs);
-    response.interrupted = true;
-    response.reportedPlayedMs = heard;
-    this.deps.metrics.interruptionsTotal.inc();
-    this.sendJson({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
-    const upstreamCancelsItself = trigger === 'speech' && upstreamInterruptsOnSpeech(this.effectiveSession);
-    if (!response.doneUpstream && !upstreamCancelsItself) this.upstream.send({ type: 'response.cancel' });
-    const repair = itemRepair(response, heard);
-    if (repair.kind === 'truncate') {
-      this.upstream.send({
-        type: 'conversation.item.truncate',
-        item_id: repair.itemId,
-        content_index: repair.contentIndex,
-        audio_end_ms: repair.audioEndMs,
-      });
-    } else if (repair.kind === 'delete') {
-      this.upstream.send({ type: 'conversation.item.delete', item_id: repair.itemId });
-    }
-    this.log.debug({ responseId: response.id, heard, delivered: deliveredMs(response, this.upstreamOutBytesPerMs), trigger }, 'response interrupted');
   }
 
   private onUpstreamError(event: ServerEvent): void {
@@ -657,68 +514,32 @@ export class SessionBridge {
     this.upstream.ping();
   }
 
-  /**
-   * Backpressure toward the client: above the high-water mark audio is dropped (sendAudioToClient); staying above
-   * it for STALL_FACTOR marks' worth of time, or passing the hard limit, means the client stopped reading.
-   */
+  /** Backpressure toward the client: one that stopped reading is closed (1013) and then dropped. */
   private checkClientStall(): void {
-    if (this.phase === 'closed') return;
-    const buffered = this.client.bufferedAmount;
-    if (buffered <= this.clientHighWaterBytes) {
-      this.clientAboveMarkSince = undefined;
-      return;
-    }
-    const now = performance.now();
-    this.clientAboveMarkSince ??= now;
-    if (buffered < CLIENT_HARD_LIMIT_BYTES && now - this.clientAboveMarkSince < this.settings.clientHighWaterMs * STALL_FACTOR) return;
-    this.log.warn({ bufferedBytes: buffered, aboveMarkMs: now - this.clientAboveMarkSince }, 'client stopped reading');
+    if (this.phase === 'closed' || !this.out.isStalled()) return;
+    this.log.warn(this.out.stallInfo(), 'client stopped reading');
     this.close('client_error', { code: 'client_stalled' });
-    const terminate = setTimeout(() => this.client.terminate(), STALLED_TERMINATE_MS);
-    terminate.unref();
-    this.client.once('close', () => clearTimeout(terminate));
-  }
-
-  private get clientHighWaterBytes(): number {
-    return this.settings.clientHighWaterMs * bytesPerMs(this.formats.output);
+    this.out.terminateSoon();
   }
 
   private onUpstreamFailure(failure: UpstreamFailure): void {
     this.log.warn({ kind: failure.kind, status: failure.status, reason: failure.message }, 'upstream connection failed');
-    if (failure.kind === 'auth') {
-      this.close('upstream_error', { code: 'upstream_auth_failed', message: `The upstream refused the server's credentials (HTTP ${failure.status ?? 0}).` });
-    } else if (failure.kind === 'overloaded') {
-      this.close('upstream_error', {
-        code: 'upstream_unavailable',
-        message: 'The upstream is rate limiting; try again later.',
-        closeCode: CloseCode.tryAgainLater,
-      });
-    } else {
-      this.close('upstream_error', { code: 'upstream_unavailable', message: `The upstream could not be reached: ${failure.message}.` });
-    }
+    const end = endForFailure(failure);
+    this.close(end.outcome, end.error);
   }
 
   private onUpstreamClose(code: number, rawReason: string): void {
     const reason = this.scrub(rawReason);
     this.log.info({ code, reason }, 'upstream closed');
-    if (code === CloseCode.goingAway) {
-      this.close('expired', { code: 'session_expired', message: `The upstream ended the session: ${reason || 'maximum duration reached'}.` });
-    } else {
-      this.close('upstream_error', { code: 'upstream_closed', message: `The upstream closed the session (code ${code}${reason ? `: ${reason}` : ''}).` });
-    }
+    const end = endForClose(code, reason);
+    this.close(end.outcome, end.error);
   }
-
-  // ---- proxy → client ----
 
   private sendJson(message: Record<string, unknown>): void {
-    if (this.client.readyState === WebSocket.OPEN) this.client.send(JSON.stringify(message));
+    this.out.sendJson(message);
   }
 
-  private sendError(code: ErrorCode, message?: string, upstreamCode?: string, fatal?: boolean): void {
-    this.deps.metrics.errorsTotal.inc({ code });
-    this.sendJson({ ...clientError(code, message, upstreamCode), ...(fatal ? { fatal } : {}) });
+  private sendError(code: ErrorCode, message?: string, upstreamCode?: string): void {
+    this.out.sendError(code, message, upstreamCode);
   }
-}
-
-function upstreamBytesPerMs(format: UpstreamAudioFormat): number {
-  return format.type === 'audio/pcm' ? 48 : 8;
 }
