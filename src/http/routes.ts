@@ -23,7 +23,9 @@ export interface HttpDeps {
 export function createHttpHandler(deps: HttpDeps): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     handle(deps, request, response).catch((error: unknown) => {
-      deps.logger.error({ err: error instanceof Error ? error.message : String(error), url: request.url }, 'http handler failed');
+      // The path only: a query string may carry a client token.
+      const path = (request.url ?? '').split('?')[0];
+      deps.logger.error({ err: error instanceof Error ? error.message : String(error), path }, 'http handler failed');
       if (!response.headersSent) sendJson(response, 500, { error: { status: 500, message: 'Internal error.' } });
       else response.destroy();
     });
