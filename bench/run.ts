@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     let result: RunResult;
     try {
       await scenario.start();
-      // Idle memory first, on the fresh proxy: streaming grows V8's young generation, and RSS given back later
-      // would be mistaken for sessions' memory.
+      // Idle memory first, on the fresh proxy: pages left resident by earlier sessions would be reused and hide
+      // the sessions' memory.
       let idle;
       if (options.idleSessions > 0) {
         idle = await scenario.idleMemory(options.idleSessions);
@@ -89,6 +89,13 @@ async function main(): Promise<void> {
             `RSS ${idle.baselineRssKiB} → ${idle.halfRssKiB} → ${idle.rssKiB} KiB (none, half, all)`,
         );
       }
+      // Streaming memory on a fresh proxy too: pages freed by earlier sessions stay resident and would be reused.
+      await scenario.restartProxy();
+      const streamingMemory = await scenario.streamingMemory(options.sessions);
+      log(
+        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
+          `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
+      );
       log('  warm-up');
       await scenario.warmUp();
       const main = await scenario.compare(options.sessions, options.durationS, options.perf);
@@ -99,11 +106,6 @@ async function main(): Promise<void> {
           `lost ${main.direct.lost}/${main.proxy.lost}; proxy CPU ${(main.proxy.proxyCpuPct ?? Number.NaN).toFixed(1)}%` +
           (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : '') +
           (main.proxy.proxyCounters && Object.keys(main.proxy.proxyCounters).length > 0 ? `; proxy counters ${JSON.stringify(main.proxy.proxyCounters)}` : ''),
-      );
-      const streamingMemory = await scenario.streamingMemory(options.sessions);
-      log(
-        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
-          `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
       );
       const capacity = options.capacity ? await scenario.capacity(log) : undefined;
       result = {

@@ -1,6 +1,7 @@
 /**
  * One benchmark run on fresh processes: emulator (loopback) + proxy + load generator(s).
- * Order: idle memory (on the fresh proxy) → warm-up → direct stream → proxied stream (same N) → capacity search.
+ * Order: idle memory (fresh proxy) → streaming memory (new proxy) → warm-up → direct stream → proxied stream
+ * (same N) → capacity search.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -173,7 +174,8 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     secondMeansMs: result.secondCounts.map((count, i) => (count > 0 ? (result.secondSums[i] ?? 0) / count : Number.NaN)),
     generatorCpuPct: result.generatorCpuPct,
     machineBusyPct: result.machineBusyPct,
-    otherLoadPct: result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0),
+    // Both sides are tick-sampled by the kernel, so small negative differences happen on a quiet machine: clamp.
+    otherLoadPct: Math.max(0, result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0)),
     proxyCpuPct: result.proxyCpuPct,
     proxySystemCpuPct: result.proxySystemCpuPct,
     emulatorCpuPct: result.emulatorCpuPct,
@@ -240,6 +242,25 @@ export class Scenario {
       EMULATOR_API_KEY: this.apiKey,
       LOG_LEVEL: 'warn',
     });
+    await this.startProxy();
+    this.generators = new Generators(this.options.generators);
+    const proxy = this.required(this.proxy);
+    process.stderr.write(`  pids: emulator ${this.emulator.pid}, proxy ${proxy.pid}, generators ${this.generators.pids.join(' ')}\n`);
+    if (this.options.nice !== undefined) {
+      for (const pid of [this.emulator.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
+    }
+  }
+
+  /** A new proxy process (same emulator): memory measurements must not reuse pages an earlier phase left resident. */
+  async restartProxy(): Promise<void> {
+    this.inspector?.close();
+    this.inspector = undefined;
+    await this.proxy?.stop();
+    await this.startProxy();
+  }
+
+  private async startProxy(): Promise<void> {
+    const emulatorPort = this.required(this.emulator).port;
     const proxyPort = await freePort();
     const nodeArgs = ['--inspect=127.0.0.1:0', ...(this.options.perf ? ['--perf-basic-prof'] : []), ...this.options.proxyNodeArgs];
     if (this.options.profile) {
@@ -272,13 +293,9 @@ export class Scenario {
       nodeArgs,
       this.options.proxyDir ?? REPO_ROOT,
     );
+    if (this.options.nice !== undefined) setPriority(this.proxy.pid, this.options.nice);
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
-    this.generators = new Generators(this.options.generators);
-    process.stderr.write(`  pids: emulator ${this.emulator.pid}, proxy ${this.proxy.pid}, generators ${this.generators.pids.join(' ')}\n`);
-    if (this.options.nice !== undefined) {
-      for (const pid of [this.emulator.pid, this.proxy.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
-    }
   }
 
   async stop(): Promise<void> {
@@ -288,7 +305,7 @@ export class Scenario {
     await this.emulator?.stop();
     // Anything the servers logged (warn and above, or --trace-gc lines) is worth seeing.
     for (const service of [this.proxy, this.emulator]) {
-      const output = service?.output().replace(/Debugger listening on .*\n|For help, see: .*\n|Debugger attached.\n|Waiting for the debugger to disconnect...\n/g, '').trim();
+      const output = service?.output().replace(/Debugger (listening|ending) on .*\n?|For help, see: .*\n?|Debugger attached.\n?|Waiting for the debugger to disconnect...\n?/g, '').trim();
       if (service !== undefined && output) process.stderr.write(`  ${service.name} output (last lines):\n${output.split('\n').slice(-40).join('\n')}\n`);
     }
   }
@@ -440,9 +457,8 @@ export class Scenario {
 
   /**
    * Memory per streaming session, as a slope: N/2 sessions stream, GC, read; N/2 more connect and all N stream,
-   * GC, read; the growth divided by N/2. Runs after the warm-up and the main streams, so V8's young generation
-   * has already grown to what this load needs: (during − before) / N would charge that one-off growth (tens of
-   * MiB, whatever N is) to the sessions.
+   * GC, read; the growth divided by N/2. Run on a fresh proxy (pages freed by earlier sessions would be reused);
+   * the slope leaves out one-off costs, which (during − before) / N would charge to the sessions.
    */
   async streamingMemory(sessions: number): Promise<StreamingMemory> {
     const generators = this.required(this.generators);
