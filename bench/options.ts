@@ -1,4 +1,5 @@
 /** Command-line options of `npm run bench` (see docs/performance.md). */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 export interface BenchOptions {
@@ -26,6 +27,8 @@ export interface BenchOptions {
   /** `perf record -e cpu-clock` on the proxy during the main proxied stream (CPU-time shares, kernel included). */
   readonly perf: boolean;
   readonly micro: boolean;
+  /** Pin the proxy to the last CPU and the emulator and generators to the others (taskset). */
+  readonly pin: boolean;
   /** Scheduling priority (nice, −20..19) for the bench and its children; undefined leaves it alone. */
   readonly nice: number | undefined;
   readonly quick: boolean;
@@ -54,6 +57,8 @@ const HELP = `Usage: npm run bench -- [options]
   --profile              run the proxy with --cpu-prof and print its hottest functions (V8 samples wall time)
   --perf                 perf record (cpu-clock) the proxy during the main proxied stream: CPU shares by area
   --no-micro             skip the resampler / G.711 micro-benchmarks
+  --no-pin               do not pin processes (default: the proxy, all its threads, on the last CPU; emulator and
+                         generators on the others, so the load generator does not share the proxy's core)
   --nice=N               run the bench and its children at this nice value (negative needs root): shields the
                          figures from other load on a shared machine; the report says when it was used
   --quick                smoke run: 10 sessions, 3 s, 1 run, small capacity search, 20 idle sessions
@@ -85,6 +90,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       perf: { type: 'boolean' },
       'no-micro': { type: 'boolean' },
       nice: { type: 'string' },
+      'no-pin': { type: 'boolean' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
       'proxy-dir': { type: 'string' },
@@ -133,6 +139,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: values.profile === true,
     perf: values.perf === true,
     micro: values['no-micro'] !== true,
+    pin: values['no-pin'] !== true && availableParallelism() > 1,
     nice: values.nice === undefined ? undefined : int('nice', values.nice, 0, -20, 19),
     quick,
     out: values.out,

@@ -3,7 +3,7 @@
  * (no tsx CLI wrapper, so the pid is the process measured), on 127.0.0.1 ports chosen by the OS, and killed on
  * every way out of the bench (normal exit, error, SIGINT/SIGTERM).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +48,16 @@ export function installCleanup(): void {
 function track(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
+}
+
+/** Sets the CPU affinity of every thread of `pid` (taskset -a); false if taskset failed. */
+export function pinProcess(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read, close). */

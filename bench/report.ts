@@ -118,6 +118,7 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; median of ${runs.length} run(s); ` +
       `${n} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
       `proxied clients at ${r}, direct clients at 24 kHz` +
+      (options.pin ? '; proxy pinned to one CPU, emulator and generator to the other' : '; no CPU pinning') +
       (options.nice === undefined ? '.' : `; all bench processes at nice ${options.nice}.`),
     '',
     `| Round-trip per frame, ${n} sessions | direct to emulator | through the proxy | added by the proxy | target (added) |`,

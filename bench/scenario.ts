@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { availableParallelism, setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './options.js';
 import type { StreamResult } from './generator-protocol.js';
@@ -14,7 +14,7 @@ import { InspectorSession, inspectorUrl } from './inspector.js';
 import { startPerf } from './perf-profile.js';
 import type { SessionSpec, Target } from './load-session.js';
 import { rssKiB } from './procfs.js';
-import { freePort, REPO_ROOT, startService, type Service } from './processes.js';
+import { freePort, pinProcess, REPO_ROOT, startService, type Service } from './processes.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 /** Added p99 allowed for a capacity step to count as real-time (ms). */
@@ -249,6 +249,11 @@ export class Scenario {
     if (this.options.nice !== undefined) {
       for (const pid of [this.emulator.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
     }
+    if (this.options.pin) {
+      const cpus = availableParallelism();
+      const others = cpus > 1 ? `0-${cpus - 2}` : '0';
+      for (const pid of [this.emulator.pid, ...this.generators.pids]) pinProcess(pid, others);
+    }
   }
 
   /** A new proxy process (same emulator): memory measurements must not reuse pages an earlier phase left resident. */
@@ -294,6 +299,8 @@ export class Scenario {
       this.options.proxyDir ?? REPO_ROOT,
     );
     if (this.options.nice !== undefined) setPriority(this.proxy.pid, this.options.nice);
+    // The proxy's helper threads (V8 GC, libuv) start lazily; pin again once it listens so they are covered too.
+    if (this.options.pin && !pinProcess(this.proxy.pid, String(availableParallelism() - 1))) process.stderr.write('bench: taskset failed; not pinned\n');
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
   }
