@@ -65,8 +65,11 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'RSS per streaming session (N/2 → N, after GC) KiB': run.streamingMemory?.perSessionKiB ?? Number.NaN,
     'heap per streaming session KiB': run.streamingMemory?.heapPerSessionKiB ?? Number.NaN,
     'ArrayBuffers per streaming session KiB': run.streamingMemory?.arrayBuffersPerSessionKiB ?? Number.NaN,
+    'accounted memory per streaming session KiB': (run.streamingMemory?.heapPerSessionKiB ?? Number.NaN) + (run.streamingMemory?.arrayBuffersPerSessionKiB ?? Number.NaN),
     'RSS per idle session KiB': run.idle?.perSessionKiB ?? Number.NaN,
     'RSS per idle session incl. first-use KiB': run.idle?.perSessionInclFirstUseKiB ?? Number.NaN,
+    'raw RSS per idle session KiB': run.idle?.rawRssPerSessionKiB ?? Number.NaN,
+    'raw RSS per streaming session KiB': run.streamingMemory?.rawRssPerSessionKiB ?? Number.NaN,
     'heap per idle session KiB': run.idle?.heapPerSessionKiB ?? Number.NaN,
     'ArrayBuffers per idle session KiB': run.idle?.arrayBuffersPerSessionKiB ?? Number.NaN,
     'max real-time sessions': run.capacity?.maxRealTimeSessions ?? Number.NaN,
@@ -154,25 +157,20 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
   );
   const idle = med['RSS per idle session KiB'];
   lines.push(
-    `| proxy RSS per idle session (growth from ${Math.floor(options.idleSessions / 2)} to ${options.idleSessions} connected, after GC) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`,
+    `| proxy RSS per idle session (growth from ${Math.floor(options.idleSessions / 2)} to ${options.idleSessions} connected, after GC; V8 heap counted as live objects) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`,
   );
   lines.push(`| the same from 0 to ${options.idleSessions} (includes one-off costs of the first connections) | ${fmt(med['RSS per idle session incl. first-use KiB'], 1)} KiB | – |`);
   lines.push(
     `| of which: V8 heap / ArrayBuffer memory (typed arrays, Buffers) per idle session | ${fmt(med['heap per idle session KiB'], 1)} / ${fmt(med['ArrayBuffers per idle session KiB'], 1)} KiB | – |`,
   );
   const streaming = med['RSS per streaming session KiB'];
-  const perStreaming = med['RSS per streaming session (N/2 → N, after GC) KiB'];
+  const accounted = med['accounted memory per streaming session KiB'];
   lines.push(
-    `| proxy RSS per streaming session (growth from ${Math.floor(n / 2)} to ${n} streaming, after GC) | ${fmt(perStreaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(perStreaming, 128))} |`,
+    `| proxy memory per streaming session: V8 live heap + ArrayBuffers (growth from ${Math.floor(n / 2)} to ${n} streaming, after GC) | ${fmt(accounted, 1)} KiB (${fmt(med['heap per streaming session KiB'], 1)} + ${fmt(med['ArrayBuffers per streaming session KiB'], 1)}) | ≤ 128 KiB: ${verdict(check(accounted, 128))} |`,
   );
-  lines.push(
-    `| of which: V8 heap / ArrayBuffer memory per streaming session | ${fmt(med['heap per streaming session KiB'], 1)} / ${fmt(med['ArrayBuffers per streaming session KiB'], 1)} KiB | – |`,
-  );
-  lines.push(`| proxy RSS (max during − before) / N at N = ${n}, young-generation growth included | ${fmt(streaming, 1)} KiB | – |`);
-  const slope = med['RSS slope per streaming session KiB'];
-  if (Number.isFinite(slope)) {
-    lines.push(`| proxy RSS per streaming session: slope of RSS vs N over the capacity steps | ${fmt(slope, 1)} KiB | ≤ 128 KiB: ${verdict(check(slope, 128))} |`);
-  }
+  lines.push(`| proxy RSS (max during − before) / N at N = ${n}: upper bound, includes process-wide growth under load | ${fmt(streaming, 1)} KiB | ≤ 128 KiB: ${verdict(check(streaming, 128))} |`);
+  lines.push(`| proxy RSS growth from ${Math.floor(n / 2)} to ${n} streaming, per session (unreliable: RSS moves by MBs after streams) | ${fmt(med['RSS per streaming session (N/2 → N, after GC) KiB'], 1)} KiB | – |`);
+
   if (options.capacity) {
     const maxN = med['max real-time sessions'];
     const steps = options.capacitySteps.join(', ');

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       if (options.idleSessions > 0) {
         idle = await scenario.idleMemory(options.idleSessions);
         log(
-          `  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${idle.heapPerSessionKiB.toFixed(1)} KiB, ArrayBuffers ${idle.arrayBuffersPerSessionKiB.toFixed(1)} KiB); ` +
+          `  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${idle.rawRssPerSessionKiB.toFixed(1)}; heap ${idle.heapPerSessionKiB.toFixed(1)} KiB, ArrayBuffers ${idle.arrayBuffersPerSessionKiB.toFixed(1)} KiB); ` +
             `RSS ${idle.baselineRssKiB} → ${idle.halfRssKiB} → ${idle.rssKiB} KiB (none, half, all)`,
         );
       }
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       await scenario.restartProxy();
       const streamingMemory = await scenario.streamingMemory(options.sessions);
       log(
-        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
+        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${streamingMemory.rawRssPerSessionKiB.toFixed(1)}; heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
           `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
       );
       log('  warm-up');

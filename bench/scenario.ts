@@ -79,8 +79,10 @@ export interface IdleMemory {
   /** With the first half of the sessions connected. */
   readonly halfRssKiB: number;
   readonly rssKiB: number;
-  /** Growth from the first half to all, per session of the second half. */
+  /** Growth of RSS (live-heap basis, see MemoryReading) from the first half to all, per session of the second half. */
   readonly perSessionKiB: number;
+  /** The same in raw VmRSS (moves with V8's free heap pages). */
+  readonly rawRssPerSessionKiB: number;
   /** Growth from none to all, per session (includes one-off costs of the first connections). */
   readonly perSessionInclFirstUseKiB: number;
   readonly heapPerSessionKiB: number;
@@ -89,12 +91,28 @@ export interface IdleMemory {
   readonly gcForced: boolean;
 }
 
+interface MemoryReading {
+  /** VmRSS, KiB. */
+  readonly rss: number;
+  /**
+   * RSS with the V8 heap counted as its live objects instead of its committed pages, KiB: rss − heapTotal +
+   * heapUsed. V8 grows and gives back free heap pages on its own schedule (megabytes, seconds after a GC), which
+   * swamps a few KiB per session in raw RSS; everything outside the heap (sockets, buffers, malloc) stays counted.
+   */
+  readonly liveRss: number;
+  /** V8 heap in use, bytes. */
+  readonly heap: number;
+  readonly arrayBuffers: number;
+}
+
 export interface StreamingMemory {
   readonly sessions: number;
   readonly halfRssKiB: number;
   readonly fullRssKiB: number;
-  /** RSS growth from N/2 to N streaming sessions (after GC), per added session. */
+  /** RSS growth (live-heap basis) from N/2 to N streaming sessions (after GC), per added session. */
   readonly perSessionKiB: number;
+  /** The same in raw VmRSS. */
+  readonly rawRssPerSessionKiB: number;
   readonly heapPerSessionKiB: number;
   readonly arrayBuffersPerSessionKiB: number;
 }
@@ -428,13 +446,7 @@ export class Scenario {
   async idleMemory(sessions: number): Promise<IdleMemory> {
     const generators = this.required(this.generators);
     const pid = this.required(this.proxy).pid;
-    const reading = async (): Promise<{ rss: number; heap: number; arrayBuffers: number }> => {
-      await this.gc();
-      await this.settle(1000);
-      await this.gc();
-      const usage = await this.inspector?.memoryUsage();
-      return { rss: rssKiB(pid), heap: usage?.heapUsed ?? Number.NaN, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
-    };
+    const reading = (): Promise<MemoryReading> => this.memoryReading(pid);
     const gcForced = this.inspector !== undefined;
     const base = await reading();
     const firstHalf = Math.floor(sessions / 2);
@@ -454,8 +466,9 @@ export class Scenario {
       baselineRssKiB: base.rss,
       halfRssKiB: half.rss,
       rssKiB: full.rss,
-      perSessionKiB: (full.rss - half.rss) / secondOpened,
-      perSessionInclFirstUseKiB: (full.rss - base.rss) / Math.max(1, opened),
+      perSessionKiB: (full.liveRss - half.liveRss) / secondOpened,
+      rawRssPerSessionKiB: (full.rss - half.rss) / secondOpened,
+      perSessionInclFirstUseKiB: (full.liveRss - base.liveRss) / Math.max(1, opened),
       heapPerSessionKiB: (full.heap - half.heap) / 1024 / secondOpened,
       arrayBuffersPerSessionKiB: (full.arrayBuffers - half.arrayBuffers) / 1024 / secondOpened,
       gcForced,
@@ -470,12 +483,7 @@ export class Scenario {
   async streamingMemory(sessions: number): Promise<StreamingMemory> {
     const generators = this.required(this.generators);
     const pid = this.required(this.proxy).pid;
-    const reading = async (): Promise<{ rss: number; heap: number; arrayBuffers: number }> => {
-      await this.gc();
-      await this.settle(500);
-      const usage = await this.inspector?.memoryUsage();
-      return { rss: rssKiB(pid), heap: usage?.heapUsed ?? Number.NaN, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
-    };
+    const reading = (): Promise<MemoryReading> => this.memoryReading(pid);
     const half = Math.max(1, Math.floor(sessions / 2));
     const streamFor = async (): Promise<void> => {
       await generators.stream({ durationS: 3, warmupS: 0, startAtEpochMs: Date.now() + 200, drainMs: 3000, sample: {} });
@@ -493,10 +501,26 @@ export class Scenario {
       sessions: first.opened + second.opened,
       halfRssKiB: a.rss,
       fullRssKiB: b.rss,
-      perSessionKiB: (b.rss - a.rss) / added,
+      perSessionKiB: (b.liveRss - a.liveRss) / added,
+      rawRssPerSessionKiB: (b.rss - a.rss) / added,
       heapPerSessionKiB: (b.heap - a.heap) / 1024 / added,
       arrayBuffersPerSessionKiB: (b.arrayBuffers - a.arrayBuffers) / 1024 / added,
     };
+  }
+
+  /**
+   * RSS, V8 heap and ArrayBuffer memory right after GC (GC, wait 1 s, GC, read). Read at once: seconds later the
+   * process hands megabytes back to the OS on its own schedule, which would land in one reading and not another.
+   */
+  private async memoryReading(pid: number): Promise<MemoryReading> {
+    await this.gc();
+    await this.settle(1000);
+    await this.gc();
+    const usage = await this.inspector?.memoryUsage();
+    const rss = rssKiB(pid);
+    const heapTotal = usage?.heapTotal ?? Number.NaN;
+    const heapUsed = usage?.heapUsed ?? Number.NaN;
+    return { rss, liveRss: rss - (heapTotal - heapUsed) / 1024, heap: heapUsed, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
   }
 
   /** Steps N up until a step is not real-time. */
