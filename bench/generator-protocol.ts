@@ -62,6 +62,8 @@ export interface StreamResult {
   readonly generatorCpuPct: number;
   /** The whole machine's busy CPU over the window, in % of one core (all processes, ours included). */
   readonly machineBusyPct: number;
+  /** Hypervisor steal over the window, in % of one core (included in machineBusyPct). */
+  readonly stealPct: number;
   readonly proxyCpuPct?: number;
   /** The kernel part of proxyCpuPct (socket reads and writes, mostly). */
   readonly proxySystemCpuPct?: number;

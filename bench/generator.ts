@@ -8,7 +8,7 @@
  * the next due frame. A tick that runs late sends the overdue frames at once: the lag histogram shows it.
  */
 import { availableParallelism } from 'node:os';
-import { cpuMark, cpuPercentSince, cpuSplitSince, machineBusyPercentSince, machineTicks, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
+import { cpuMark, cpuPercentSince, cpuSplitSince, machineBusyPercentSince, machineTicks, stealPercentSince, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
 import type { ConnectReply, ConnectRequest, Reply, Request, StreamRequest, StreamResult } from './generator-protocol.js';
 import { LoadSession, newTally, type Target } from './load-session.js';
 
@@ -119,6 +119,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   const proxyCpuPct = proxySplit ? proxySplit.user + proxySplit.system : undefined;
   const emulatorCpuPct = emulatorMark ? cpuPercentSince(emulatorMark) : undefined;
   const machineBusyPct = machineMark ? machineBusyPercentSince(machineMark, availableParallelism()) : Number.NaN;
+  const stealPct = machineMark ? stealPercentSince(machineMark, availableParallelism()) : Number.NaN;
   if (rssTimer) clearInterval(rssTimer);
   const proxyRssEndKiB = request.sample.proxy !== undefined ? rssKiB(request.sample.proxy) : undefined;
   if (proxyRssEndKiB !== undefined) rssMax = Math.max(rssMax, proxyRssEndKiB);
@@ -156,6 +157,7 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     windowMs,
     generatorCpuPct,
     machineBusyPct,
+    stealPct,
     ...(proxySplit === undefined ? {} : { proxyCpuPct, proxySystemCpuPct: proxySplit.system }),
     ...(emulatorCpuPct === undefined ? {} : { emulatorCpuPct }),
     ...(request.sample.proxy === undefined ? {} : { proxyRssMaxKiB: rssMax, proxyRssEndKiB }),

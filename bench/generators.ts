@@ -151,6 +151,7 @@ function mergeResults(results: readonly StreamResult[]): StreamResult {
     // Total generator CPU across processes, in % of one core.
     generatorCpuPct: sum((r) => r.generatorCpuPct),
     machineBusyPct: first.machineBusyPct,
+    stealPct: first.stealPct,
     frameSizes: sumRecords(results.map((r) => r.frameSizes)),
     firstFrameSizes: sumRecords(results.map((r) => r.firstFrameSizes)),
     events: sumRecords(results.map((r) => r.events)),

@@ -50,6 +50,8 @@ export function rssKiB(pid: number): number {
 export interface MachineTicks {
   readonly busy: number;
   readonly total: number;
+  /** Time the hypervisor gave this VM's CPUs to someone else. */
+  readonly steal: number;
 }
 
 export function machineTicks(): MachineTicks {
@@ -58,10 +60,17 @@ export function machineTicks(): MachineTicks {
     // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is already in user)
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
     const busy = user + nice + system + irq + softirq + steal;
-    return { busy, total: busy + idle + iowait };
+    return { busy, total: busy + idle + iowait, steal };
   } catch {
-    return { busy: Number.NaN, total: Number.NaN };
+    return { busy: Number.NaN, total: Number.NaN, steal: Number.NaN };
   }
+}
+
+/** Steal since `mark`, in % of one core: CPU this VM was owed but did not get (other tenants of the host). */
+export function stealPercentSince(mark: MachineTicks, cores: number): number {
+  const now = machineTicks();
+  const total = now.total - mark.total;
+  return total > 0 ? (100 * cores * (now.steal - mark.steal)) / total : Number.NaN;
 }
 
 /** Busy share of the whole machine since `mark`, in % of ONE core (so 2 busy cores = 200). */

@@ -56,6 +56,7 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'generator CPU % (direct)': m.direct.generatorCpuPct,
     'other load % (proxied)': m.proxy.otherLoadPct,
     'other load % (direct)': m.direct.otherLoadPct,
+    'steal % (proxied)': m.proxy.stealPct,
     'generator lag p99 ms (proxied)': m.proxy.lag.p99,
     'generator lag p99 ms (direct)': m.direct.lag.p99,
     'proxy RSS before KiB': m.proxyRssBeforeKiB,
@@ -150,7 +151,7 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
     `| load generator CPU, proxied / direct | ${fmt(med['generator CPU % (proxied)'], 1)} % / ${fmt(med['generator CPU % (direct)'], 1)} % | – |`,
   );
   lines.push(
-    `| other processes' CPU on the machine meanwhile, proxied / direct (noise) | ${fmt(med['other load % (proxied)'], 0)} % / ${fmt(med['other load % (direct)'], 0)} % | – |`,
+    `| other processes' CPU on the machine meanwhile, proxied / direct (noise; of which hypervisor steal, proxied) | ${fmt(med['other load % (proxied)'], 0)} % / ${fmt(med['other load % (direct)'], 0)} % (${fmt(med['steal % (proxied)'], 1)} %) | – |`,
   );
   lines.push(
     `| generator send lag p99, proxied / direct | ${fmt(med['generator lag p99 ms (proxied)'])} / ${fmt(med['generator lag p99 ms (direct)'])} ms | small |`,

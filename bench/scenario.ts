@@ -45,6 +45,8 @@ export interface PathSummary {
   readonly slowEpisodes: readonly (readonly [number, number, number])[];
   readonly generatorCpuPct: number;
   readonly machineBusyPct: number;
+  /** Hypervisor steal in % of one core (part of the other load). */
+  readonly stealPct: number;
   /** Machine busy time not spent in the bench's own processes (% of one core): the other load. */
   readonly otherLoadPct: number;
   readonly proxyCpuPct: number | undefined;
@@ -192,6 +194,7 @@ function summarizePath(result: StreamResult, connectFailed: number, counters: Re
     secondMeansMs: result.secondCounts.map((count, i) => (count > 0 ? (result.secondSums[i] ?? 0) / count : Number.NaN)),
     generatorCpuPct: result.generatorCpuPct,
     machineBusyPct: result.machineBusyPct,
+    stealPct: result.stealPct,
     // Both sides are tick-sampled by the kernel, so small negative differences happen on a quiet machine: clamp.
     otherLoadPct: Math.max(0, result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0)),
     proxyCpuPct: result.proxyCpuPct,
