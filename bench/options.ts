@@ -50,7 +50,7 @@ const HELP = `Usage: npm run bench -- [options]
   --runs N               repetitions; the report shows the median (3)
   --idle-sessions N      silent sessions for the idle-memory figure (250; 0 skips)
   --capacity / --no-capacity   step N until real-time fails (on)
-  --capacity-steps LIST  N values to try (50,100,150,200,250,300,350,400)
+  --capacity-steps LIST  N values to try (50,100,125,150,175,200,250,300,350,400)
   --capacity-duration S  seconds per capacity step and path (6)
   --generators N         load-generator processes (1)
   --no-stagger           every session sends at the same instant (burst) instead of spread over the period
@@ -117,7 +117,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (!Number.isFinite(value) || value < min || value > max) problems.push(`--${name} must be a number in [${min}, ${max}], got ${raw}`);
     return value;
   };
-  const steps = (values['capacity-steps'] ?? (quick ? '20' : '50,100,150,200,250,300,350,400'))
+  const steps = (values['capacity-steps'] ?? (quick ? '20' : '50,100,125,150,175,200,250,300,350,400'))
     .split(',')
     .map((part) => Number(part.trim()));
   if (steps.some((n) => !Number.isInteger(n) || n < 1)) problems.push(`--capacity-steps must list positive integers`);
