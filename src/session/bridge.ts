@@ -88,6 +88,8 @@ export class SessionBridge {
   private readonly pending: PreopenQueue;
   private overflowReported = false;
   private readonly out: ClientChannel;
+  /** The per-frame counter child, bound once (resolving labels on every frame costs a hash lookup). */
+  private readonly bytesIn;
   private readonly responses: ResponseRelay;
   private deferredResponseCreate = false;
   private draining = false;
@@ -113,6 +115,7 @@ export class SessionBridge {
     this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.pending = new PreopenQueue(settings.preopenBufferMs);
+    this.bytesIn = deps.metrics.audioBytes.labels({ direction: 'in' });
     this.out = new ClientChannel(client, deps.metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
     this.responses = new ResponseRelay({
       out: this.out,
@@ -264,7 +267,7 @@ export class SessionBridge {
       this.sendError('invalid_audio_frame', `PCM16 frames need an even number of bytes; got ${frame.length}.`);
       return;
     }
-    this.deps.metrics.audioBytes.inc({ direction: 'in' }, frame.length);
+    this.bytesIn.inc(frame.length);
     const upstreamAudio = this.inbound.push(frame);
     if (this.phase === 'ready') {
       this.sendAudioUpstream(upstreamAudio);

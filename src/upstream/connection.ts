@@ -44,6 +44,8 @@ export class UpstreamConnection {
     this.socket = new WebSocket(upstreamUrl(config), {
       headers: { ...config.headers },
       perMessageDeflate: false,
+      // The upstream is a trusted peer whose text is only searched and JSON-parsed: skip ws's per-frame UTF-8 check.
+      skipUTF8Validation: true,
       handshakeTimeout: timeoutMs,
       maxPayload: MAX_UPSTREAM_FRAME_BYTES,
     });
