@@ -4,7 +4,8 @@
  */
 import { G711_RATE, UPSTREAM_PCM_RATE, type AudioFormat } from './formats.js';
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from './g711.js';
-import { createResampler } from './resampler.js';
+import { pcm16Bytes, pcm16Samples } from './pcm16.js';
+import { createResampler, type Resampler } from './resampler.js';
 
 export type UpstreamAudioFormat = { readonly type: 'audio/pcm'; readonly rate: 24000 } | { readonly type: 'audio/pcmu' } | { readonly type: 'audio/pcma' };
 
@@ -38,21 +39,22 @@ export function chooseUpstreamFormat(
 /** Client → upstream. */
 export function createInboundConverter(client: AudioFormat, upstream: UpstreamAudioFormat): AudioConverter {
   if (sameFormat(client, upstream)) return PASS_THROUGH;
-  return chain(decoderFor(client), createResampler(client.rate, upstreamRate(upstream)), encoderFor(upstream));
+  return chain(decoder(clientCodec(client)), createResampler(client.rate, upstreamRate(upstream)), encoder(upstreamCodec(upstream)));
 }
 
 /** Upstream → client. */
 export function createOutboundConverter(upstream: UpstreamAudioFormat, client: AudioFormat): AudioConverter {
   if (sameFormat(client, upstream)) return PASS_THROUGH;
-  return chain(decoderForUpstream(upstream), createResampler(upstreamRate(upstream), client.rate), encoderForClient(client));
+  return chain(decoder(upstreamCodec(upstream)), createResampler(upstreamRate(upstream), client.rate), encoder(clientCodec(client)));
 }
 
 const PASS_THROUGH: AudioConverter = { push: (chunk) => chunk, flush: () => Buffer.alloc(0), passThrough: true };
 
+/** How the bytes on one side are coded; the client's and the upstream's names for formats both map here. */
+type Codec = 'pcm16' | 'ulaw' | 'alaw';
 type Stage = (data: Buffer) => Buffer;
-const identity: Stage = (data) => data;
 
-function chain(decode: Stage, resampler: { push(pcm: Buffer): Buffer; flush(): Buffer; fromRate: number; toRate: number }, encode: Stage): AudioConverter {
+function chain(decode: Stage, resampler: Resampler, encode: Stage): AudioConverter {
   const same = resampler.fromRate === resampler.toRate;
   return {
     passThrough: false,
@@ -61,54 +63,43 @@ function chain(decode: Stage, resampler: { push(pcm: Buffer): Buffer; flush(): B
   };
 }
 
+function clientCodec(format: AudioFormat): Codec {
+  return format.encoding === 'g711_ulaw' ? 'ulaw' : format.encoding === 'g711_alaw' ? 'alaw' : 'pcm16';
+}
+
+function upstreamCodec(format: UpstreamAudioFormat): Codec {
+  return format.type === 'audio/pcmu' ? 'ulaw' : format.type === 'audio/pcma' ? 'alaw' : 'pcm16';
+}
+
+/** Codec bytes → PCM16LE bytes. */
+function decoder(codec: Codec): Stage {
+  if (codec === 'ulaw') return (data) => pcm16Bytes(ulawDecode(data));
+  if (codec === 'alaw') return (data) => pcm16Bytes(alawDecode(data));
+  return (data) => data;
+}
+
+/** PCM16LE bytes → codec bytes. */
+function encoder(codec: Codec): Stage {
+  if (codec === 'ulaw') return (pcm) => asBuffer(ulawEncode(pcm16Samples(pcm)));
+  if (codec === 'alaw') return (pcm) => asBuffer(alawEncode(pcm16Samples(pcm)));
+  return (pcm) => pcm;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function isPcm24k(format: AudioFormat): boolean {
   return format.encoding === 'pcm16' && format.rate === UPSTREAM_PCM_RATE;
 }
 
 function sameFormat(client: AudioFormat, upstream: UpstreamAudioFormat): boolean {
   if (upstream.type === 'audio/pcm') return isPcm24k(client);
-  return client.encoding === (upstream.type === 'audio/pcmu' ? 'g711_ulaw' : 'g711_alaw');
+  return clientCodec(client) === upstreamCodec(upstream);
 }
 
 function upstreamRate(upstream: UpstreamAudioFormat): number {
   return upstream.type === 'audio/pcm' ? upstream.rate : G711_RATE;
-}
-
-function decoderFor(client: AudioFormat): Stage {
-  if (client.encoding === 'g711_ulaw') return (data) => pcmBytes(ulawDecode(data));
-  if (client.encoding === 'g711_alaw') return (data) => pcmBytes(alawDecode(data));
-  return identity;
-}
-
-function decoderForUpstream(upstream: UpstreamAudioFormat): Stage {
-  if (upstream.type === 'audio/pcmu') return (data) => pcmBytes(ulawDecode(data));
-  if (upstream.type === 'audio/pcma') return (data) => pcmBytes(alawDecode(data));
-  return identity;
-}
-
-function encoderFor(upstream: UpstreamAudioFormat): Stage {
-  if (upstream.type === 'audio/pcmu') return (pcm) => Buffer.from(ulawEncode(pcmSamples(pcm)).buffer);
-  if (upstream.type === 'audio/pcma') return (pcm) => Buffer.from(alawEncode(pcmSamples(pcm)).buffer);
-  return identity;
-}
-
-function encoderForClient(client: AudioFormat): Stage {
-  if (client.encoding === 'g711_ulaw') return (pcm) => Buffer.from(ulawEncode(pcmSamples(pcm)).buffer);
-  if (client.encoding === 'g711_alaw') return (pcm) => Buffer.from(alawEncode(pcmSamples(pcm)).buffer);
-  return identity;
-}
-
-/** Int16 samples as little-endian bytes, sharing memory (this host is little-endian; Node on x86/ARM is). */
-function pcmBytes(samples: Int16Array): Buffer {
-  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-}
-
-/** PCM16LE bytes as Int16 samples; copies only when the Buffer is not 2-byte aligned. */
-function pcmSamples(pcm: Buffer): Int16Array {
-  if ((pcm.byteOffset & 1) === 0) return new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
-  const copy = new Int16Array(pcm.length >> 1);
-  for (let i = 0; i < copy.length; i++) copy[i] = pcm.readInt16LE(i * 2);
-  return copy;
 }
 
 /** Bytes per ms of an upstream format: 48 for 24 kHz PCM16, 8 for G.711. */

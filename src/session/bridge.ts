@@ -100,11 +100,13 @@ export class SessionBridge {
   private readonly scrub: (text: string) => string;
   private upstreamPongPending = false;
   private upstreamSlowLogged = false;
+  /** The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory. */
+  private readonly upstreamHighWaterBytes: number;
   private readonly recorder: SessionRecorder | undefined;
   private recorderClosed: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly client: WebSocket,
+    client: WebSocket,
     readonly formats: ClientFormats,
     private readonly settings: BridgeSettings,
     private readonly deps: BridgeDeps,
@@ -115,6 +117,7 @@ export class SessionBridge {
     this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.pending = new PreopenQueue(settings.preopenBufferMs);
+    this.upstreamHighWaterBytes = Math.max(64 * 1024, settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
     this.bytesIn = deps.metrics.audioBytes.labels({ direction: 'in' });
     this.out = new ClientChannel(client, deps.metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
     this.responses = new ResponseRelay({
@@ -349,9 +352,7 @@ export class SessionBridge {
 
   private sendAudioUpstream(audio: Buffer): void {
     if (audio.length === 0) return;
-    // The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory.
-    const upstreamHighWaterBytes = Math.max(64 * 1024, this.settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
-    if (this.upstream.bufferedAmount > upstreamHighWaterBytes) {
+    if (this.upstream.bufferedAmount > this.upstreamHighWaterBytes) {
       this.deps.metrics.audioDroppedBytes.inc({ reason: 'upstream_slow' }, audio.length);
       if (!this.upstreamSlowLogged) {
         this.upstreamSlowLogged = true;
