@@ -15,7 +15,7 @@ import { createHttpHandler } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
-import { abortHandshake, checkUpgrade, type Authenticator } from './ws/gate.js';
+import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 
 export interface ServerOptions {
@@ -86,8 +86,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     handleProtocols: (_protocols, request: IncomingMessage & { chosenProtocol?: string }) => request.chosenProtocol ?? false,
   });
 
-  server.on('upgrade', (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+  /** Gate, upgrade, and one SessionBridge for the new client. */
+  const onUpgrade = (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer): void => {
     const decision = checkUpgrade(
       request,
       gateSettings,
@@ -106,43 +106,64 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     }
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
     wss.handleUpgrade(request, socket, head, (client) => {
-      wss.emit('connection', client, request);
-      sockets.set(client, decision.ip);
-      client.on('close', () => sockets.delete(client));
-      const formats = parseFormats(decision.url.searchParams);
-      if (!formats.ok) {
-        metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
-        client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
-        client.close(CloseCode.policy, 'invalid_audio_format');
-        return;
-      }
-      const bridge = new SessionBridge(
-        client,
-        formats.formats,
-        {
-          upstream,
-          sessionDefaults: config.session,
-          preopenBufferMs: config.preopenBufferMs,
-          upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
-          clientConfigKeys: config.limits.clientConfigKeys,
-          clientHighWaterMs: config.limits.clientHighWaterMs,
-          maxSessionMs: config.limits.maxSessionSeconds * 1000,
-          idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
-          controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
-          heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
+      // From here the socket is a WebSocket: a failure is a close frame, never an HTTP answer.
+      guard(
+        logger,
+        'session start',
+        () => {
+          wss.emit('connection', client, request);
+          sockets.set(client, decision.ip);
+          client.on('close', () => sockets.delete(client));
+          openSession(client, decision);
         },
-        {
-          logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
-          metrics,
-          ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
-          onClosed: (closed) => {
-            sessions.delete(closed);
-            const done = closed.finished().finally(() => finishing.delete(done));
-            finishing.add(done);
-          },
-        },
+        () => client.close(CloseCode.upstreamFailure, 'internal_error'),
       );
-      sessions.add(bridge);
+    });
+  };
+
+  const openSession = (client: WebSocket, decision: Extract<GateDecision, { ok: true }>): void => {
+    const formats = parseFormats(decision.target.searchParams);
+    if (!formats.ok) {
+      metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
+      client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
+      client.close(CloseCode.policy, 'invalid_audio_format');
+      return;
+    }
+    const bridge = new SessionBridge(
+      client,
+      formats.formats,
+      {
+        upstream,
+        sessionDefaults: config.session,
+        preopenBufferMs: config.preopenBufferMs,
+        upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
+        clientConfigKeys: config.limits.clientConfigKeys,
+        clientHighWaterMs: config.limits.clientHighWaterMs,
+        maxSessionMs: config.limits.maxSessionSeconds * 1000,
+        idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+        controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
+        heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
+      },
+      {
+        logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
+        metrics,
+        ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
+        onClosed: (closed) => {
+          sessions.delete(closed);
+          const done = closed.finished().finally(() => finishing.delete(done));
+          finishing.add(done);
+        },
+      },
+    );
+    sessions.add(bridge);
+  };
+
+  // Every server and socket listener below runs through `guard`: an exception thrown in an event listener would
+  // otherwise reach the process and end every session on it. (Session handlers have their own guard.)
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    guard(logger, 'upgrade', () => onUpgrade(request, socket, head), () => {
+      abortHandshake(socket, 500, 'Internal error.');
     });
   });
 
@@ -150,26 +171,36 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   // session closes and everything it held is released.
   const alive = new WeakSet<WebSocket>();
   wss.on('connection', (client) => {
+    // A WebSocket that emits 'error' with no listener throws; the session (if one opens) logs its own errors.
+    client.on('error', () => undefined);
     alive.add(client);
     client.on('pong', () => alive.add(client));
   });
   const heartbeat = setInterval(() => {
     for (const client of sockets.keys()) {
-      if (!alive.has(client)) {
-        logger.info('client missed a heartbeat; terminating');
-        client.terminate();
-        continue;
-      }
-      alive.delete(client);
-      client.ping();
+      guard(logger, 'heartbeat', () => {
+        if (!alive.has(client)) {
+          logger.info('client missed a heartbeat; terminating');
+          client.terminate();
+          return;
+        }
+        alive.delete(client);
+        client.ping();
+      });
     }
   }, config.limits.heartbeatIntervalMs);
   heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // After listening, the server emits 'error' for failed accepts (e.g. out of file descriptors, when libuv's own
+  // EMFILE fallback fails); unhandled, that would end the process.
+  server.on('error', (error) => logger.error({ err: error.message }, 'server error'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -240,6 +271,20 @@ function buildInfo(config: Config, upstream: UpstreamConfig): Record<string, unk
     auth: config.auth.secret !== null ? 'jwt' : config.auth.token !== null ? 'token' : 'none',
     recording: config.saveAudio,
   };
+}
+
+/** Runs one listener's work; an exception is logged and `recover` cleans up, instead of reaching the process. */
+function guard(logger: Logger, listener: string, work: () => void, recover?: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), listener }, 'listener failed');
+    try {
+      recover?.();
+    } catch {
+      // Recovery is best effort (the socket may already be gone); the exception must still stop here.
+    }
+  }
 }
 
 function countValues<K>(map: Map<K, string>, value: string): number {

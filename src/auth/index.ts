@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { RequestTarget } from '../http/request-target.js';
 import type { Authenticator } from '../ws/gate.js';
 import { verifyClientToken } from './jwt.js';
 
@@ -22,8 +23,8 @@ export interface AuthSettings {
 export function createAuthenticator(settings: AuthSettings): Authenticator | undefined {
   const secret = settings.secret;
   if (secret !== null) {
-    return (request, url) => {
-      const presented = presentedToken(request, url);
+    return (request, target) => {
+      const presented = presentedToken(request, target);
       if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
       const checked = verifyClientToken(presented.token, secret);
       if (!checked.ok) return checked;
@@ -36,8 +37,8 @@ export function createAuthenticator(settings: AuthSettings): Authenticator | und
   }
   const expected = settings.token;
   if (expected === null) return undefined;
-  return (request, url) => {
-    const presented = presentedToken(request, url);
+  return (request, target) => {
+    const presented = presentedToken(request, target);
     if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
     if (!constantTimeEqual(presented.token, expected)) return { ok: false, message: 'The token is not valid.' };
     return { ok: true, ...(presented.protocol === undefined ? {} : { protocol: presented.protocol }) };
@@ -48,7 +49,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator | und
  * The token a request carries, and the subprotocol to answer with: the first offered protocol that is not a
  * token, so the secret is never echoed back in the handshake response.
  */
-export function presentedToken(request: IncomingMessage, url: URL): { token?: string; protocol?: string } {
+export function presentedToken(request: IncomingMessage, target: RequestTarget): { token?: string; protocol?: string } {
   const offered = (request.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((protocol) => protocol.trim())
@@ -57,7 +58,7 @@ export function presentedToken(request: IncomingMessage, url: URL): { token?: st
   const withProtocol = protocol === undefined ? {} : { protocol };
   const header = request.headers.authorization;
   if (header !== undefined && /^Bearer\s+/i.test(header)) return { token: header.replace(/^Bearer\s+/i, '').trim(), ...withProtocol };
-  const query = url.searchParams.get('token');
+  const query = target.searchParams.get('token');
   if (query !== null && query !== '') return { token: query, ...withProtocol };
   const fromProtocol = offered.find((candidate) => candidate.startsWith(SUBPROTOCOL_PREFIX));
   if (fromProtocol !== undefined) return { token: fromProtocol.slice(SUBPROTOCOL_PREFIX.length), ...withProtocol };

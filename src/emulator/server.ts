@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { parseRequestTarget } from '../http/request-target.js';
 import { EmulatedSession } from './session.js';
 import type { EmulatorSessionRecord } from './session.js';
 
@@ -105,18 +106,18 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
   });
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const status = new URL(request.url ?? '/', 'http://localhost').pathname === REALTIME_PATH ? 426 : 404;
+    const status = parseRequestTarget(request.url)?.pathname === REALTIME_PATH ? 426 : 404;
     response.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(status));
   });
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== REALTIME_PATH) return refuse(socket, 404);
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const target = parseRequestTarget(request.url);
+    if (target?.pathname !== REALTIME_PATH) return refuse(socket, 404);
     if (options.refuseHandshakeStatus !== undefined) return refuse(socket, options.refuseHandshakeStatus);
     if (options.apiKey !== undefined && !authorized(request, options.apiKey)) return refuse(socket, 401);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const session = new EmulatedSession(ws, {
-        model: url.searchParams.get('model') || null,
+        model: target.searchParams.get('model') || null,
         beta: request.headers['openai-beta'] !== undefined,
         loopback: options.loopback ?? false,
         recordEvents: options.recordEvents ?? false,
@@ -132,6 +133,16 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       ws.once('close', () => live.delete(session));
       session.start();
     });
+  };
+  // Like the proxy: an exception in a listener must not end the process (and every other session with it).
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      onUpgrade(request, socket, head);
+    } catch (error) {
+      logger.error({ err: error }, 'emulator upgrade failed');
+      socket.destroy();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

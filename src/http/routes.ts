@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger/index.js';
+import { parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static.js';
 
 export interface HttpState {
@@ -33,7 +34,8 @@ export function createHttpHandler(deps: HttpDeps): (request: IncomingMessage, re
 }
 
 async function handle(deps: HttpDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
+  // A target with no path (`*`, garbage) matches no route: the JSON 404 below.
+  const path = parseRequestTarget(request.url)?.pathname ?? '';
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('Allow', 'GET, HEAD');
     sendJson(response, 405, { error: { status: 405, message: 'Only GET and HEAD are served.' } });

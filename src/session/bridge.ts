@@ -147,31 +147,35 @@ export class SessionBridge {
       {
         // The socket handshake has its own timeout; this one also covers an upstream that accepts and then never
         // sends session.created / session.updated.
-        onConnectTimeout: () => {
-          if (this.phase === 'connecting') {
-            this.close('upstream_error', { code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
-          }
-        },
-        onExpiryWarning: (graceMs) => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' }),
+        onConnectTimeout: () =>
+          this.guarded(() => {
+            if (this.phase === 'connecting') {
+              this.close('upstream_error', { code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
+            }
+          }),
+        onExpiryWarning: (graceMs) => this.guarded(() => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' })),
         onExpired: () =>
-          this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
-        onIdle: () => this.close('expired', { code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` }),
-        onHeartbeat: () => this.upstreamHeartbeat(),
-        onStallCheck: () => this.checkClientStall(),
+          this.guarded(() =>
+            this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
+          ),
+        onIdle: () =>
+          this.guarded(() => this.close('expired', { code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` })),
+        onHeartbeat: () => this.guarded(() => this.upstreamHeartbeat()),
+        onStallCheck: () => this.guarded(() => this.checkClientStall()),
       },
     );
 
     client.on('message', (data: Buffer, isBinary) => this.guarded(() => this.onClientFrame(data, isBinary)));
-    client.on('ping', () => this.checkClientStall());
-    client.on('close', (code) => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal'));
+    client.on('ping', () => this.guarded(() => this.checkClientStall()));
+    client.on('close', (code) => this.guarded(() => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal')));
     client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
 
     this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
       onOpen: () => this.log.debug('upstream socket open'),
       onEvent: (event) => this.guarded(() => this.onUpstreamEvent(event)),
-      onMalformed: (reason) => this.onUpstreamMalformed(reason),
-      onFailure: (failure) => this.onUpstreamFailure(failure),
-      onClose: (code, reason) => this.onUpstreamClose(code, reason),
+      onMalformed: (reason) => this.guarded(() => this.onUpstreamMalformed(reason)),
+      onFailure: (failure) => this.guarded(() => this.onUpstreamFailure(failure)),
+      onClose: (code, reason) => this.guarded(() => this.onUpstreamClose(code, reason)),
     });
     this.upstream.onPong(() => {
       this.upstreamPongPending = false;
@@ -225,8 +229,9 @@ export class SessionBridge {
   }
 
   /**
-   * Socket handlers run here: a bug that throws ends this session with `internal_error` (1011) instead of
-   * escaping into the socket's event emitter, where it would take the whole process and every session down.
+   * Every socket handler and timer of the session runs here: a bug that throws ends this session with
+   * `internal_error` (1011) instead of escaping into the socket's event emitter or the timer, where it would take
+   * the whole process and every session down.
    */
   private guarded(work: () => void): void {
     try {

@@ -4,6 +4,7 @@
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { parseRequestTarget, type RequestTarget } from '../http/request-target.js';
 import type { UpgradeRejection } from '../metrics/index.js';
 
 export interface GateSettings {
@@ -20,22 +21,22 @@ export interface GateState {
 }
 
 /** Checks the credentials of an upgrade; returns the user id (for logs) or a refusal message. */
-export type Authenticator = (request: IncomingMessage, url: URL) => { ok: true; userId?: string; protocol?: string } | { ok: false; message: string };
+export type Authenticator = (request: IncomingMessage, target: RequestTarget) => { ok: true; userId?: string; protocol?: string } | { ok: false; message: string };
 
 export type GateDecision =
-  | { readonly ok: true; readonly url: URL; readonly ip: string; readonly userId?: string; readonly protocol?: string }
+  | { readonly ok: true; readonly target: RequestTarget; readonly ip: string; readonly userId?: string; readonly protocol?: string }
   | { readonly ok: false; readonly status: number; readonly reason: UpgradeRejection; readonly message: string };
 
 /** Decides whether an upgrade request may proceed. Order: path, draining, origin, auth, capacity, per-IP. */
 export function checkUpgrade(request: IncomingMessage, settings: GateSettings, state: GateState, authenticate?: Authenticator): GateDecision {
-  const url = new URL(request.url ?? '/', 'http://placeholder');
-  if (url.pathname !== '/') return refuse(404, 'path', 'WebSocket upgrades are served on / only.');
+  const target = parseRequestTarget(request.url);
+  if (target?.pathname !== '/') return refuse(404, 'path', 'WebSocket upgrades are served on / only.');
   if (state.draining) return refuse(503, 'draining', 'The server is shutting down.');
   if (!originAllowed(request, settings.allowedOrigins)) return refuse(403, 'origin', 'This origin is not allowed.');
   let userId: string | undefined;
   let protocol: string | undefined;
   if (authenticate) {
-    const auth = authenticate(request, url);
+    const auth = authenticate(request, target);
     if (!auth.ok) return refuse(401, 'auth', auth.message);
     userId = auth.userId;
     protocol = auth.protocol;
@@ -43,7 +44,7 @@ export function checkUpgrade(request: IncomingMessage, settings: GateSettings, s
   if (state.activeConnections >= settings.maxConnections) return refuse(503, 'capacity', 'The server is at capacity; try again later.');
   const ip = clientIp(request, settings.trustProxy);
   if (state.connectionsFrom(ip) >= settings.maxConnectionsPerIp) return refuse(429, 'capacity', 'Too many connections from this address.');
-  return { ok: true, url, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
+  return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
 }
 
 /** A request without `Origin` (not a browser) passes; `*` allows every origin; the server's own origin always passes. */

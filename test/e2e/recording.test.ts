@@ -1,28 +1,25 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/audio/g711.js';
 import { sanitizeId } from '../../src/recorder/file-names.js';
 import { scrapeMetrics, sampleValue } from '../helpers/metrics-text.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.js';
 import { chunkBuffer, samplesToBuffer } from '../helpers/signals.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 let proxy: TestProxy | undefined;
 let client: TestClient | undefined;
-let child: ChildProcess | undefined;
 let root: string | undefined;
 
 afterEach(async () => {
   client?.close();
   client = undefined;
-  if (child && child.exitCode === null) child.kill('SIGKILL');
-  child = undefined;
+  killProxyProcesses();
   await proxy?.close();
   proxy = undefined;
   if (root !== undefined) await rm(root, { recursive: true, force: true });
@@ -286,31 +283,10 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('npm start with SAVE_AUDIO: on SIGTERM the process exits 0 only after the recording is complete', { timeout: 40_000 }, async () => {
     const out = await tempRoot();
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        UPSTREAM: 'local',
-        OPENAI_API_KEY: '',
-        SAVE_AUDIO: 'response',
-        AUDIO_OUTPUT_DIR: out,
-        SHUTDOWN_GRACE_MS: '5000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    const exit = once(proc, 'exit').then(([code]) => code as number | null);
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
-      createInterface({ input: proc.stdout }).on('line', (line) => {
-        const record = JSON.parse(line) as { msg?: string; port?: number };
-        if (record.msg === 'listening' && record.port !== undefined) {
-          clearTimeout(timer);
-          resolve(record.port);
-        }
-      });
+    const { process: proc, port, exit } = await startProxyProcess({
+      SAVE_AUDIO: 'response',
+      AUDIO_OUTPUT_DIR: out,
+      SHUTDOWN_GRACE_MS: '5000',
     });
     const c = (client = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=24000`));
     await c.waitForType('AIConnected', 10_000);

@@ -1,42 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers/ws-client.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.js';
 
 let child: ChildProcess | undefined;
 
 afterEach(() => {
+  killProxyProcesses();
   if (child && child.exitCode === null) child.kill('SIGKILL');
   child = undefined;
 });
 
-/** Starts `npm start`'s entry point as a real process (local emulator upstream) and resolves with its port. */
-async function startProcess(env: Record<string, string>): Promise<{ port: number; exit: Promise<number | null> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', UPSTREAM: 'local', OPENAI_API_KEY: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  const exit = once(proc, 'exit').then(([code]) => code as number | null);
-  const lines = createInterface({ input: proc.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
-    lines.on('line', (line) => {
-      const record = JSON.parse(line) as { msg?: string; port?: number };
-      if (record.msg === 'listening' && record.port !== undefined) {
-        clearTimeout(timer);
-        resolve(record.port);
-      }
-    });
-  });
-  return { port, exit };
-}
-
 describe('graceful shutdown (SIGTERM)', () => {
   it('tells clients, lets the in-flight response finish, closes with 1001, exits 0', async () => {
-    const { port, exit } = await startProcess({ SHUTDOWN_GRACE_MS: '5000' });
+    const proxy = await startProxyProcess({ SHUTDOWN_GRACE_MS: '5000' });
+    const { port, exit } = proxy;
     const busy = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=16000`);
     const idle = await TestClient.connect(`ws://127.0.0.1:${port}/`);
     await busy.waitForType('AIConnected');
@@ -44,7 +24,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     await streamSamples(busy, utterance(16000, 1500, 700).all, 16000);
     await busy.waitForType('AIResponseStart', 10_000);
 
-    child?.kill('SIGTERM');
+    proxy.process.kill('SIGTERM');
     const ready = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined);
     if (ready) expect(ready.status).toBe(503);
 

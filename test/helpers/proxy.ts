@@ -3,7 +3,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/e
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { initAudio } from '../../src/audio/resampler.js';
 import { createLogger } from '../../src/logger/index.js';
-import { startServer, type RunningServer } from '../../src/app.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { recorderFor } from '../../src/recorder/index.js';
@@ -32,6 +32,8 @@ export async function startProxy(
     /** Where the proxy's log lines go (at LOG_LEVEL), e.g. to grep them for secrets. */
     logStream?: { write(line: string): void };
     headersTimeoutMs?: number;
+    /** Replaces the server's authenticator or recorder factory (e.g. with one that throws). */
+    server?: Pick<ServerOptions, 'authenticate' | 'createRecorder'>;
   } = {},
 ): Promise<TestProxy> {
   await initAudio();
@@ -58,6 +60,7 @@ export async function startProxy(
     authenticate: createAuthenticator(config.auth),
     createRecorder: recorderFor(config, { metrics, logger }),
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...options.server,
   });
   return {
     url: server.url,

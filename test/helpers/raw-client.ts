@@ -119,3 +119,27 @@ export async function readUntilClosed(socket: Socket, timeoutMs = 5000): Promise
   });
   return Buffer.concat(chunks);
 }
+
+export interface RawHttpAnswer {
+  /** The status code, or 0 when the server closed without answering. */
+  readonly status: number;
+  readonly head: string;
+  readonly body: string;
+}
+
+/**
+ * Sends `GET <target>` exactly as written (no client library normalises it), as a plain request or as a WebSocket
+ * upgrade, and resolves with the answer once the server closes the connection.
+ */
+export async function rawHttpGet(port: number, target: string, options: { upgrade?: boolean; timeoutMs?: number } = {}): Promise<RawHttpAnswer> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const upgrade = options.upgrade
+    ? ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13']
+    : ['Connection: close'];
+  socket.write([`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...upgrade, '', ''].join('\r\n'));
+  const answer = (await readUntilClosed(socket, options.timeoutMs ?? 5000)).toString('latin1');
+  const split = answer.indexOf('\r\n\r\n');
+  const head = split < 0 ? answer : answer.slice(0, split);
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: split < 0 ? '' : answer.slice(split + 4) };
+}

@@ -28,6 +28,8 @@ describe('checkUpgrade', () => {
 
   it.each([
     ['a path other than /', request('/admin'), state(), undefined, 404, 'path'],
+    ['a target URL parsing would read as a host (//evil.example/)', request('//evil.example/'), state(), undefined, 404, 'path'],
+    ['a target with no path (*)', request('*'), state(), undefined, 404, 'path'],
     ['draining', request('/'), state({ draining: true }), undefined, 503, 'draining'],
     ['a foreign origin', request('/', { origin: 'https://evil.example' }), state(), undefined, 403, 'origin'],
     ['a failed auth', request('/'), state(), deny, 401, 'auth'],
