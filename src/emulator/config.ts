@@ -44,6 +44,11 @@ export function readEmulatorConfig(env: NodeJS.ProcessEnv): ConfigResult {
     else options.loopback = loopback === '1' || loopback === 'true';
   }
 
+  const replyMs = integer('EMULATOR_LOOPBACK_REPLY_MS', 1, 600_000);
+  if (replyMs !== undefined) options.loopbackReplyMs = replyMs;
+  const chunkMs = integer('EMULATOR_REPLY_CHUNK_MS', 1, 10_000);
+  if (chunkMs !== undefined) options.replyChunkMs = chunkMs;
+
   const maxSeconds = integer('EMULATOR_MAX_SESSION_SECONDS', 1, 24 * 3600);
   if (maxSeconds !== undefined) options.maxSessionMs = maxSeconds * 1000;
   const latency = integer('EMULATOR_EVENT_LATENCY_MS', 0, 60_000);

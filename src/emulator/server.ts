@@ -35,6 +35,11 @@ export interface EmulatorOptions {
   replyChunkMs?: number;
   /** Answer each append at once with a delta carrying the same audio; no VAD, no responses. */
   loopback?: boolean;
+  /**
+   * With `loopback`: conversation mode instead of echoes. Appends are consumed; each `response.create` gets a reply
+   * of this many ms of audio in `replyChunkMs` deltas at `audioPace` (see loopback-replies.ts).
+   */
+  loopbackReplyMs?: number;
   /** Default 60 minutes; then close 1001 like the real service. */
   maxSessionMs?: number;
   /** Keep every client event per session in `sessions[i].events`. */
@@ -120,6 +125,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         model: target.searchParams.get('model') || null,
         beta: request.headers['openai-beta'] !== undefined,
         loopback: options.loopback ?? false,
+        ...(options.loopbackReplyMs !== undefined ? { loopbackReplyMs: options.loopbackReplyMs } : {}),
         recordEvents: options.recordEvents ?? false,
         eventLatencyMs: options.eventLatencyMs ?? 0,
         pacing: { audioPace: options.audioPace ?? DEFAULT_AUDIO_PACE, chunkMs: options.replyChunkMs ?? DEFAULT_REPLY_CHUNK_MS },

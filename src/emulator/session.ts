@@ -10,6 +10,7 @@ import type { Json, Transport } from './engine.js';
 import * as errors from './errors.js';
 import { newId } from './ids.js';
 import { base64ByteLength, extractAppendAudio, loopbackDelta } from './loopback.js';
+import { LoopbackReplies } from './loopback-replies.js';
 import type { Pacing } from './responses.js';
 import type { ApiError } from './types.js';
 
@@ -33,6 +34,8 @@ export interface SessionOptions {
   /** The request carried `OpenAI-Beta`: reported as `beta_api_shape_disabled`, then closed. */
   beta: boolean;
   loopback: boolean;
+  /** Loopback conversation mode: appends are not echoed; each response.create gets a reply this long (ms). */
+  loopbackReplyMs?: number;
   recordEvents: boolean;
   eventLatencyMs: number;
   pacing: Pacing;
@@ -67,6 +70,8 @@ export class EmulatedSession {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
   private readonly loopbackIds = { response: newId('resp'), item: newId('item') };
+  /** Loopback conversation mode's replies (undefined: plain loopback echoes, or no loopback). */
+  private readonly replies: LoopbackReplies | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -77,6 +82,12 @@ export class EmulatedSession {
     this.logger = options.logger.child({ sessionId: id });
     const session = defaultSession(id, options.model ?? '', Date.now());
     this.engine = new RealtimeEngine(this.transport(), session, options.pacing, this.logger);
+    if (options.loopback && options.loopbackReplyMs !== undefined) {
+      this.replies = new LoopbackReplies(
+        { replyMs: options.loopbackReplyMs, chunkMs: options.pacing.chunkMs, pace: options.pacing.audioPace },
+        { emit: (type, fields) => this.emit(type, fields), send: (text) => this.deliver(text), later: (fn, ms) => this.later(fn, ms) },
+      );
+    }
   }
 
   /** Greets the client (or refuses it) and starts listening. */
@@ -143,6 +154,7 @@ export class EmulatedSession {
       this.record.appendedBytes += base64ByteLength(json.audio);
       if (this.options.loopback) return this.echo(json.audio, false);
     }
+    if (this.replies !== undefined && this.onConversationEvent(this.replies, json)) return;
     try {
       this.engine.handle(json);
     } catch (error) {
@@ -152,9 +164,23 @@ export class EmulatedSession {
     }
   }
 
-  /** Loopback: the appended base64 goes straight back as an audio delta. */
+  /** Loopback conversation mode: commits and response requests; false for events the engine handles as usual. */
+  private onConversationEvent(replies: LoopbackReplies, json: Json): boolean {
+    if (json.type === 'input_audio_buffer.commit') {
+      replies.commit();
+      return true;
+    }
+    if (json.type !== 'response.create') return false;
+    const active = replies.activeResponse;
+    if (active === undefined) replies.reply();
+    else this.sendError(errors.alreadyHasActiveResponse(active), typeof json.event_id === 'string' ? json.event_id : null);
+    return true;
+  }
+
+  /** Loopback: the appended base64 goes straight back as an audio delta (not in conversation mode: consumed). */
   private echo(base64: string, count = true): void {
     if (count) this.record.appendedBytes += base64ByteLength(base64);
+    if (this.replies !== undefined) return;
     const { response, item } = this.loopbackIds;
     this.deliver(loopbackDelta(newId('event'), response, item, base64));
   }

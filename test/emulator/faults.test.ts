@@ -146,3 +146,57 @@ describe('loopback', () => {
     expect(emulator.sessions[0]!.events).toHaveLength(2);
   });
 });
+
+describe('loopback conversation mode (loopbackReplyMs)', () => {
+  /** The delta's marker: [0x00A5, index, reply number] in its first three samples, as loopback-replies.ts writes it. */
+  function marker(delta: unknown): [number, number, number] {
+    const audio = Buffer.from(String(delta), 'base64');
+    return [audio.readInt16LE(0), audio.readInt16LE(2), audio.readInt16LE(4)];
+  }
+
+  it('consumes appends, acknowledges a commit, and answers response.create with a paced burst of marked deltas', async () => {
+    const emulator = await startEmulator({ loopback: true, loopbackReplyMs: 400, replyChunkMs: 40, audioPace: 4 });
+    const client = await open(emulator);
+    appendAudio(client, utterance(0, 200, 0));
+    client.sendJson({ type: 'input_audio_buffer.commit' });
+    await client.waitForType('input_audio_buffer.committed');
+    const requested = performance.now();
+    client.sendJson({ type: 'response.create' });
+    const done = await client.waitForType('response.done', 5000);
+    const elapsed = performance.now() - requested;
+    const deltas = ofType(client, 'response.output_audio.delta');
+    // 400 ms in 40 ms deltas, one every 10 ms: the tenth is due 90 ms after the first.
+    expect(deltas).toHaveLength(10);
+    expect(elapsed).toBeGreaterThanOrEqual(85);
+    expect(deltas.map((d) => marker(d.delta))).toEqual(deltas.map((_, j) => [0xa5, j, 0]));
+    for (const delta of deltas) expect(Buffer.from(String(delta.delta), 'base64')).toHaveLength(40 * 48);
+    const responseId = (ofType(client, 'response.created')[0]!.response as { id: string }).id;
+    expect(deltas.every((d) => d.response_id === responseId)).toBe(true);
+    expect(done.response).toMatchObject({ id: responseId, status: 'completed' });
+    expect(ofType(client, 'response.output_audio_transcript.delta').map((d) => d.delta)).toEqual(['word0 ']);
+    expect(types(client).filter((t) => t.startsWith('response.') && !t.endsWith('.delta'))).toEqual([
+      'response.created',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_audio.done',
+      'response.output_audio_transcript.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.done',
+    ]);
+    expect(emulator.sessions[0]!.appendedBytes).toBe(200 * 48);
+  });
+
+  it('numbers replies in the marker and refuses a second response while one runs', async () => {
+    const emulator = await startEmulator({ loopback: true, loopbackReplyMs: 200, replyChunkMs: 40, audioPace: 1 });
+    const client = await open(emulator);
+    client.sendJson({ type: 'response.create' });
+    client.sendJson({ type: 'response.create', event_id: 'second' });
+    expect(await nextError(client)).toMatchObject({ code: 'conversation_already_has_active_response', event_id: 'second' });
+    await client.waitForType('response.done', 5000);
+    client.sendJson({ type: 'response.create' });
+    await client.waitUntil(() => ofType(client, 'response.done').length === 2, 5000);
+    const deltas = ofType(client, 'response.output_audio.delta');
+    expect(deltas.map((d) => marker(d.delta))).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map((j, i) => [0xa5, j, i < 5 ? 0 : 1]));
+  });
+});
