@@ -23,8 +23,11 @@ export interface StreamRequest {
   /** Wall-clock (epoch ms) when frame 0 of the phase-0 session is due: aligns several generators. */
   readonly startAtEpochMs: number;
   readonly drainMs: number;
-  /** Processes whose CPU (and RSS, for `proxy`) this generator samples over its measured window. */
-  readonly sample: { readonly proxy?: number; readonly emulator?: number };
+  /**
+   * Processes whose CPU this generator samples over its measured window: `middle` is the process between the
+   * sessions and the emulator (the proxy or the bare relay; its RSS is sampled too).
+   */
+  readonly sample: { readonly middle?: number; readonly emulator?: number };
 }
 
 export type Request = ConnectRequest | StreamRequest | { readonly type: 'close' } | { readonly type: 'exit' };
@@ -64,12 +67,13 @@ export interface StreamResult {
   readonly machineBusyPct: number;
   /** Hypervisor steal over the window, in % of one core (included in machineBusyPct). */
   readonly stealPct: number;
-  readonly proxyCpuPct?: number;
-  /** The kernel part of proxyCpuPct (socket reads and writes, mostly). */
-  readonly proxySystemCpuPct?: number;
+  /** CPU of the proxy or relay (`sample.middle`), % of one core. */
+  readonly middleCpuPct?: number;
+  /** The kernel part of middleCpuPct (socket reads and writes, mostly). */
+  readonly middleSystemCpuPct?: number;
   readonly emulatorCpuPct?: number;
-  readonly proxyRssMaxKiB?: number;
-  readonly proxyRssEndKiB?: number;
+  readonly middleRssMaxKiB?: number;
+  readonly middleRssEndKiB?: number;
   readonly frameSizes: Readonly<Record<string, number>>;
   readonly firstFrameSizes: Readonly<Record<string, number>>;
   readonly events: Readonly<Record<string, number>>;

@@ -11,10 +11,12 @@ import { availableParallelism } from 'node:os';
 import { cpuMark, cpuPercentSince, cpuSplitSince, machineBusyPercentSince, machineTicks, stealPercentSince, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
 import type { ConnectReply, ConnectRequest, Reply, Request, StreamRequest, StreamResult } from './generator-protocol.js';
 import { LoadSession, newTally, type Target } from './load-session.js';
+import type { ConversationSpec } from './reply-tracker.js';
 
 let sessions: LoadSession[] = [];
 let target: Target = 'proxy';
 let frameMs = 20;
+let conversation: ConversationSpec | undefined;
 
 function reply(message: Reply): void {
   process.send?.(message);
@@ -24,6 +26,7 @@ async function connect(request: ConnectRequest): Promise<ConnectReply> {
   const started = performance.now();
   target = request.spec.target;
   frameMs = request.spec.frameMs;
+  conversation = request.spec.conversation;
   const errors: string[] = [];
   let failed = 0;
   const opened: LoadSession[] = [];
@@ -33,6 +36,9 @@ async function connect(request: ConnectRequest): Promise<ConnectReply> {
       const session = new LoadSession(request.spec);
       const globalIndex = request.firstIndex + i;
       session.offsetMs = request.stagger ? (globalIndex * request.spec.frameMs) / request.totalSessions : 0;
+      // Turns end spread over the turn period too (a reply burst every turnMs / N ms across the sessions).
+      const turnMs = request.spec.conversation?.turnMs ?? 0;
+      session.turnOffsetMs = request.stagger ? (turnMs * (globalIndex + 1)) / request.totalSessions : turnMs;
       batch.push(session);
     }
     const results = await Promise.allSettled(batch.map((session) => withTimeout(session.ready, request.readyTimeoutMs)));
@@ -56,13 +62,14 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   const frames = Math.round((request.durationS * 1000) / frameMs);
   const warmupFrames = Math.min(frames - 1, Math.round((request.warmupS * 1000) / frameMs));
   const startMs = request.startAtEpochMs - performance.timeOrigin;
+  const endMs = startMs + frames * frameMs;
   const windowStartMs = startMs + warmupFrames * frameMs;
   const tally = newTally();
   for (const session of sessions) session.begin(tally, frames, warmupFrames, windowStartMs);
 
   let selfMark: NodeJS.CpuUsage | undefined;
   let selfWallMs = 0;
-  let proxyMark: CpuMark | undefined;
+  let middleMark: CpuMark | undefined;
   let emulatorMark: CpuMark | undefined;
   let rssMax = 0;
   let rssTimer: NodeJS.Timeout | undefined;
@@ -71,9 +78,9 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     machineMark = machineTicks();
     selfMark = process.cpuUsage();
     selfWallMs = performance.now();
-    if (request.sample.proxy !== undefined) {
-      const pid = request.sample.proxy;
-      proxyMark = cpuMark(pid);
+    if (request.sample.middle !== undefined) {
+      const pid = request.sample.middle;
+      middleMark = cpuMark(pid);
       rssMax = rssKiB(pid);
       rssTimer = setInterval(() => {
         rssMax = Math.max(rssMax, rssKiB(pid));
@@ -100,6 +107,17 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
           }
           session.sendNext(due);
         }
+        // Conversation load: the turn's commit (the reply's latency runs from when it was actually sent).
+        if (conversation === undefined) continue;
+        for (;;) {
+          const due = startMs + session.turnOffsetMs + session.commitsSent * conversation.turnMs;
+          if (due >= endMs) break;
+          if (due > now) {
+            if (due < nextDue) nextDue = due;
+            break;
+          }
+          session.sendCommit();
+        }
       }
       if (nextDue === Infinity) {
         if (!windowOpen) openWindow();
@@ -115,14 +133,14 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
   const windowMs = performance.now() - selfWallMs;
   const selfUsage = process.cpuUsage(selfMark);
   const generatorCpuPct = windowMs > 0 ? (100 * (selfUsage.user + selfUsage.system)) / 1000 / windowMs : Number.NaN;
-  const proxySplit = proxyMark ? cpuSplitSince(proxyMark) : undefined;
-  const proxyCpuPct = proxySplit ? proxySplit.user + proxySplit.system : undefined;
+  const middleSplit = middleMark ? cpuSplitSince(middleMark) : undefined;
+  const middleCpuPct = middleSplit ? middleSplit.user + middleSplit.system : undefined;
   const emulatorCpuPct = emulatorMark ? cpuPercentSince(emulatorMark) : undefined;
   const machineBusyPct = machineMark ? machineBusyPercentSince(machineMark, availableParallelism()) : Number.NaN;
   const stealPct = machineMark ? stealPercentSince(machineMark, availableParallelism()) : Number.NaN;
   if (rssTimer) clearInterval(rssTimer);
-  const proxyRssEndKiB = request.sample.proxy !== undefined ? rssKiB(request.sample.proxy) : undefined;
-  if (proxyRssEndKiB !== undefined) rssMax = Math.max(rssMax, proxyRssEndKiB);
+  const middleRssEndKiB = request.sample.middle !== undefined ? rssKiB(request.sample.middle) : undefined;
+  if (middleRssEndKiB !== undefined) rssMax = Math.max(rssMax, middleRssEndKiB);
 
   const drainStarted = performance.now();
   while (performance.now() - drainStarted < request.drainMs && !sessions.every((s) => s.complete)) {
@@ -158,9 +176,9 @@ async function stream(request: StreamRequest): Promise<StreamResult> {
     generatorCpuPct,
     machineBusyPct,
     stealPct,
-    ...(proxySplit === undefined ? {} : { proxyCpuPct, proxySystemCpuPct: proxySplit.system }),
+    ...(middleSplit === undefined ? {} : { middleCpuPct, middleSystemCpuPct: middleSplit.system }),
     ...(emulatorCpuPct === undefined ? {} : { emulatorCpuPct }),
-    ...(request.sample.proxy === undefined ? {} : { proxyRssMaxKiB: rssMax, proxyRssEndKiB }),
+    ...(request.sample.middle === undefined ? {} : { middleRssMaxKiB: rssMax, middleRssEndKiB }),
     frameSizes: Object.fromEntries(tally.frameSizes),
     firstFrameSizes: Object.fromEntries(tally.firstFrameSizes),
     events: Object.fromEntries(tally.events),

@@ -1,7 +1,12 @@
 /**
- * One benchmark client session, on either path:
+ * One benchmark client session, on any path:
  * - `proxy`: the client protocol (binary PCM16 at the client rate up and down, JSON events);
- * - `direct`: the upstream protocol straight to the emulator (append JSON with base64 up, delta JSON down).
+ * - `direct`: the upstream protocol straight to the emulator (append JSON with base64 up, delta JSON down);
+ * - `relay`: the upstream protocol through the bare relay (bench/bare-relay.ts) to the emulator.
+ *
+ * Two loads: `echo` (every frame comes back as one delta: matched frame by frame, below) and `conversation` (frames
+ * are only sent; every turn ends with a commit and the emulator answers with a burst of reply deltas, matched and
+ * timed by reply-tracker.ts).
  *
  * Frame matching: every frame carries a sequence marker (frames.ts). On the direct path and through the proxy at
  * 24 kHz the bytes come back unchanged, so the marker identifies each echoed frame exactly. Through the proxy at
@@ -12,18 +17,21 @@
  */
 import WebSocket from 'ws';
 import { appendEvent, appendTemplate, deltaSequence, frameBytes, readMarker, toneFrame, UPSTREAM_RATE, writeMarker, type AppendTemplate } from './frames.js';
+import { ReplyTracker, type ConversationSpec } from './reply-tracker.js';
 import { newHistogram, record, type Histogram } from './stats.js';
 
-export type Target = 'proxy' | 'direct';
+export type Target = 'proxy' | 'direct' | 'relay';
 
 export interface SessionSpec {
   readonly target: Target;
   /** `ws://127.0.0.1:PORT/` (proxy) or `ws://127.0.0.1:PORT/v1/realtime?model=...` (direct). */
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** Client PCM16 rate (proxy path); the direct path always speaks 24 kHz. */
+  /** Client PCM16 rate (proxy path); the direct and relay paths always speak 24 kHz. */
   readonly rate: number;
   readonly frameMs: number;
+  /** The conversation-shaped load; absent: the echo load. */
+  readonly conversation?: ConversationSpec;
 }
 
 /** Counters and histograms shared by all sessions of one stream in one generator process. */
@@ -85,6 +93,11 @@ export class LoadSession {
   readonly exact: boolean;
   /** Phase offset of this session's frames within the frame period (ms). */
   offsetMs = 0;
+  /** Conversation load: when this session's first commit is due after the start (ms), then every turn. */
+  turnOffsetMs = 0;
+  /** Conversation load: commits sent in this stream. */
+  commitsSent = 0;
+  private readonly replies: ReplyTracker | undefined;
   closedEarly: string | undefined;
   private closedByUs = false;
   private readonly closed: Promise<void>;
@@ -103,7 +116,8 @@ export class LoadSession {
   private streaming = false;
 
   constructor(private readonly spec: SessionSpec) {
-    this.exact = spec.target === 'direct' || spec.rate === UPSTREAM_RATE;
+    this.exact = spec.target !== 'proxy' || spec.rate === UPSTREAM_RATE;
+    this.replies = spec.conversation === undefined ? undefined : new ReplyTracker(spec.conversation);
     if (spec.target === 'proxy') {
       this.binaryTemplate = toneFrame(spec.rate, spec.frameMs);
       this.binaryBytes = frameBytes(spec.rate, spec.frameMs);
@@ -127,11 +141,13 @@ export class LoadSession {
     this.socket.on('message', (data: Buffer, isBinary) => {
       const now = performance.now();
       if (spec.target === 'proxy') {
-        if (isBinary) this.onEcho(now, this.exact ? readMarker(data) : this.received, data.length);
-        else this.onProxyText(data, markReady);
+        if (!isBinary) this.onProxyText(data, markReady);
+        else if (this.replies !== undefined) this.onReply(now, this.exact ? readMarker(data) : undefined);
+        else this.onEcho(now, this.exact ? readMarker(data) : this.received, data.length);
       } else {
         const seq = deltaSequence(data);
         if (seq === -2) this.onUpstreamText(data, markReady);
+        else if (this.replies !== undefined) this.onReply(now, seq);
         else this.onEcho(now, seq, 0);
       }
     });
@@ -157,7 +173,22 @@ export class LoadSession {
     this.received = 0;
     this.uniqueReceived = 0;
     this.highestSeq = -1;
+    this.commitsSent = 0;
+    this.replies?.begin(windowStartMs);
     this.streaming = true;
+  }
+
+  /** Conversation load: ends the user's turn (the proxy's `commit`; commit + response.create upstream). */
+  sendCommit(): void {
+    this.commitsSent += 1;
+    if (this.socket.readyState !== WebSocket.OPEN || this.replies === undefined) return;
+    if (this.spec.target === 'proxy') {
+      this.socket.send('{"type":"commit"}');
+    } else {
+      this.socket.send('{"type":"input_audio_buffer.commit"}');
+      this.socket.send('{"type":"response.create"}');
+    }
+    this.replies.onCommit(performance.now());
   }
 
   /** Sends frame `nextSeq`, due at `dueMs` (performance time). */
@@ -181,15 +212,21 @@ export class LoadSession {
     }
   }
 
-  /** All frames of the stream have come back. */
+  /** All frames of the stream (conversation: all reply deltas requested) have come back. */
   get complete(): boolean {
+    if (this.replies !== undefined) return this.replies.complete;
     return this.exact ? this.uniqueReceived >= this.frames : this.received >= this.frames;
   }
 
-  /** Ends the stream; returns frames sent and frames received (unique). */
+  /** Ends the stream; returns frames sent and received (unique); for the conversation load, reply deltas. */
   end(): { sent: number; received: number } {
     this.streaming = false;
+    if (this.replies !== undefined) return { sent: this.replies.expected, received: this.replies.received };
     return { sent: this.nextSeq, received: this.exact ? this.uniqueReceived : Math.min(this.received, this.frames) };
+  }
+
+  private onReply(now: number, marker: number | undefined): void {
+    if (this.streaming) this.replies?.onFrame(now, marker, this.tally);
   }
 
   private onEcho(now: number, seq: number, bytes: number): void {

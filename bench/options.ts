@@ -1,6 +1,19 @@
 /** Command-line options of `npm run bench` (see docs/performance.md). */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { Load } from './path-summary.js';
+
+/**
+ * The conversation-shaped load: every session streams microphone frames all along; every `turnS` it ends its turn
+ * (commit) and the emulator answers with `replyMs` of audio in deltas of `deltaMs`, `pace` times faster than real
+ * time (defaults: the emulator's own reply pacing, docs/emulator.md; see docs/performance.md for the model).
+ */
+export interface ConversationOptions {
+  readonly turnS: number;
+  readonly replyMs: number;
+  readonly deltaMs: number;
+  readonly pace: number;
+}
 
 export interface BenchOptions {
   /** Concurrent streaming sessions of the main latency comparison. */
@@ -38,6 +51,11 @@ export interface BenchOptions {
   readonly proxyDir: string | undefined;
   /** Where the JSON goes (default `bench/results/<timestamp>.json`). */
   readonly out: string | undefined;
+  /** Run the bare relay path (bench/bare-relay.ts) beside direct and proxy. */
+  readonly relay: boolean;
+  /** The loads measured, in order (each with its own streams and capacity search). */
+  readonly loads: readonly Load[];
+  readonly conversation: ConversationOptions;
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -47,6 +65,12 @@ const HELP = `Usage: npm run bench -- [options]
   --warmup S             seconds at the start of each stream left out of the figures (1)
   --frame-ms MS          frame duration (20)
   --rate HZ              client PCM16 rate through the proxy (16000; 24000 = pass-through, exact sequence check)
+  --no-relay             skip the bare-relay path (bench/bare-relay.ts; the baseline the proxy is compared with)
+  --load LIST            loads to measure: echo, conversation or both (echo,conversation)
+  --turn S               conversation load: a turn ends (commit → reply) every S seconds per session (6)
+  --reply-ms MS          conversation load: reply audio per turn (3000)
+  --reply-delta-ms MS    conversation load: audio per reply delta (40)
+  --reply-pace X         conversation load: reply sent X times faster than real time (4)
   --runs N               repetitions; the report shows the median (3)
   --idle-sessions N      silent sessions for the idle-memory figure (250; 0 skips)
   --capacity / --no-capacity   step N until real-time fails (on)
@@ -78,6 +102,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       warmup: { type: 'string' },
       'frame-ms': { type: 'string' },
       rate: { type: 'string' },
+      'no-relay': { type: 'boolean' },
+      load: { type: 'string' },
+      turn: { type: 'string' },
+      'reply-ms': { type: 'string' },
+      'reply-delta-ms': { type: 'string' },
+      'reply-pace': { type: 'string' },
       runs: { type: 'string' },
       'idle-sessions': { type: 'string' },
       capacity: { type: 'boolean' },
@@ -121,6 +151,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .split(',')
     .map((part) => Number(part.trim()));
   if (steps.some((n) => !Number.isInteger(n) || n < 1)) problems.push(`--capacity-steps must list positive integers`);
+  const loadNames = (values.load ?? 'echo,conversation').split(',').map((part) => part.trim());
+  const loads = loadNames.filter((name): name is Load => name === 'echo' || name === 'conversation');
+  if (loads.length === 0 || loads.length !== loadNames.length) problems.push(`--load must list echo and/or conversation, got ${values.load}`);
   const rate = int('rate', values.rate, 16000, 8000, 48000);
   if (![8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000].includes(rate)) problems.push(`--rate ${rate} is not a PCM16 rate the proxy supports`);
   const options: BenchOptions = {
@@ -145,7 +178,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     out: values.out,
     proxyDir: values['proxy-dir'],
     proxyNodeArgs: (values['proxy-node-args'] ?? '').split(' ').filter((arg) => arg !== ''),
+    relay: values['no-relay'] !== true,
+    loads,
+    conversation: {
+      turnS: num('turn', values.turn, 6, 0.5, 600),
+      replyMs: int('reply-ms', values['reply-ms'], 3000, 20, 60_000),
+      deltaMs: int('reply-delta-ms', values['reply-delta-ms'], 40, 5, 1000),
+      pace: num('reply-pace', values['reply-pace'], 4, 0.5, 1000),
+    },
   };
+  const { replyMs, deltaMs, pace, turnS } = options.conversation;
+  // The emulator's markers number a reply's deltas in one byte.
+  if (replyMs / deltaMs > 255) problems.push('--reply-ms / --reply-delta-ms must be at most 255 deltas per reply');
+  if (replyMs / pace >= turnS * 1000) problems.push('a reply (--reply-ms ÷ --reply-pace) must be shorter than a turn (--turn)');
   if (options.warmupS >= options.durationS) problems.push('--warmup must be shorter than --duration');
   if (options.warmupS >= options.capacityDurationS) problems.push('--warmup must be shorter than --capacity-duration');
   if (problems.length > 0) {

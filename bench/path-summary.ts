@@ -37,29 +37,54 @@ export interface PathSummary {
   readonly stealPct: number;
   /** Machine busy time not spent in the bench's own processes (% of one core): the other load. */
   readonly otherLoadPct: number;
-  readonly proxyCpuPct: number | undefined;
-  readonly proxySystemCpuPct: number | undefined;
+  /** The proxy's or relay's CPU (% of one core; undefined on the direct path), and its kernel part. */
+  readonly middleCpuPct: number | undefined;
+  readonly middleSystemCpuPct: number | undefined;
   readonly emulatorCpuPct: number | undefined;
-  readonly proxyRssMaxKiB: number | undefined;
+  readonly middleRssMaxKiB: number | undefined;
   readonly frameSizes: Readonly<Record<string, number>>;
   readonly firstFrameSizes: Readonly<Record<string, number>>;
   readonly events: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
   readonly drainMs: number;
-  /** Changes of the proxy's drop/error/session counters (from /metrics) over this stream; proxied path only. */
+  /** Changes of the proxy's drop/error/session counters (from /metrics) over this stream; proxy path only. */
   readonly proxyCounters: Readonly<Record<string, number>> | undefined;
+}
+
+/** The paths with a process between the sessions and the emulator. */
+export type Middle = 'relay' | 'proxy';
+export const MIDDLES: readonly Middle[] = ['relay', 'proxy'];
+
+/** `echo`: every frame answered by one delta; `conversation`: frames in, bursts of reply deltas out. */
+export type Load = 'echo' | 'conversation';
+
+/** One middle path of a comparison: its stream, what it adds to the direct path of the same N, and the verdict. */
+export interface MiddleResult {
+  readonly path: PathSummary;
+  readonly added: { readonly p50: number; readonly p99: number; readonly p999: number };
+  /** Real-time verdict and, when it fails, why (the direct path's own problems included). */
+  readonly realTime: boolean;
+  readonly failures: readonly string[];
 }
 
 export interface Comparison {
   readonly sessions: number;
+  readonly load: Load;
   readonly direct: PathSummary;
-  readonly proxy: PathSummary;
-  readonly added: { readonly p50: number; readonly p99: number; readonly p999: number };
-  readonly proxyRssBeforeKiB: number;
-  readonly rssPerStreamingSessionKiB: number;
-  /** Real-time verdict and, when it fails, why. */
-  readonly realTime: boolean;
-  readonly failures: readonly string[];
+  readonly relay: MiddleResult | undefined;
+  readonly proxy: MiddleResult | undefined;
+}
+
+/** A middle path against the direct path of the same N: added latency and the real-time verdict. */
+export function judge(direct: PathSummary, path: PathSummary, label: Middle): MiddleResult {
+  const added = {
+    p50: path.latency.p50 - direct.latency.p50,
+    p99: path.latency.p99 - direct.latency.p99,
+    p999: path.latency.p999 - direct.latency.p999,
+  };
+  const failures = [...pathFailures(direct, 'direct'), ...pathFailures(path, label)];
+  if (!(added.p99 <= CAPACITY_P99_ADDED_MS)) failures.push(`${label}: p99 added ${added.p99.toFixed(2)} ms > ${CAPACITY_P99_ADDED_MS} ms`);
+  return { path, added, realTime: failures.length === 0, failures };
 }
 
 /** Counters of /metrics that explain lost frames: drops by reason, errors by code, sessions by outcome. */
@@ -116,11 +141,11 @@ export function summarizePath(result: StreamResult, connectFailed: number, count
     machineBusyPct: result.machineBusyPct,
     stealPct: result.stealPct,
     // Both sides are tick-sampled by the kernel, so small negative differences happen on a quiet machine: clamp.
-    otherLoadPct: Math.max(0, result.machineBusyPct - result.generatorCpuPct - (result.proxyCpuPct ?? 0) - (result.emulatorCpuPct ?? 0)),
-    proxyCpuPct: result.proxyCpuPct,
-    proxySystemCpuPct: result.proxySystemCpuPct,
+    otherLoadPct: Math.max(0, result.machineBusyPct - result.generatorCpuPct - (result.middleCpuPct ?? 0) - (result.emulatorCpuPct ?? 0)),
+    middleCpuPct: result.middleCpuPct,
+    middleSystemCpuPct: result.middleSystemCpuPct,
     emulatorCpuPct: result.emulatorCpuPct,
-    proxyRssMaxKiB: result.proxyRssMaxKiB,
+    middleRssMaxKiB: result.middleRssMaxKiB,
     frameSizes: result.frameSizes,
     firstFrameSizes: result.firstFrameSizes,
     events: result.events,

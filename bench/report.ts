@@ -1,68 +1,24 @@
-/** Key figures per run, their medians across runs, and the markdown report. */
+/** Key figures per run, their medians across runs, and the markdown report (three paths side by side, per load). */
 import type { MicroResults } from './micro.js';
 import type { BenchOptions } from './options.js';
+import { MIDDLES, type Load } from './path-summary.js';
 import type { RunResult } from './scenario.js';
 import { BIN_US, BINS, median } from './stats.js';
+import { targetsFor, type Targets } from './targets.js';
 
 /** The figures the report compares across runs (all numbers; NaN when not measured). */
 export type KeyFigures = Record<string, number>;
 
-export const TARGET_SESSIONS = 250;
+const PATHS = ['direct', ...MIDDLES] as const;
+const LABEL: Record<(typeof PATHS)[number], string> = { direct: 'direct to emulator', relay: 'bare relay', proxy: 'proxy' };
 
-/**
- * Marginal RSS per streaming session: the least-squares slope of the proxy's RSS during streaming against N over
- * the capacity steps. Unlike (during − before)/N it does not charge the sessions for V8's young generation
- * growing once under any streaming load (tens of MiB whatever N is).
- */
-export function rssSlopeKiB(run: RunResult): number {
-  const points = (run.capacity?.steps ?? [])
-    .filter((s) => s.proxy.proxyRssMaxKiB !== undefined && Number.isFinite(s.proxy.proxyRssMaxKiB))
-    .map((s) => [s.sessions, s.proxy.proxyRssMaxKiB as number] as const);
-  if (points.length < 2) return Number.NaN;
-  const meanN = points.reduce((a, [n]) => a + n, 0) / points.length;
-  const meanR = points.reduce((a, [, r]) => a + r, 0) / points.length;
-  let num = 0;
-  let den = 0;
-  for (const [n, r] of points) {
-    num += (n - meanN) * (r - meanR);
-    den += (n - meanN) ** 2;
-  }
-  return den > 0 ? num / den : Number.NaN;
+/** The figure keys of one load and path, e.g. `echo proxy p99 ms`. */
+export function key(load: Load, path: string, figure: string): string {
+  return `${load} ${path} ${figure}`;
 }
 
 export function keyFigures(run: RunResult, micro: MicroResults | undefined): KeyFigures {
-  const m = run.main;
-  // The last attempt at 250 (a failed first attempt may have been retried).
-  const at250 = run.capacity?.steps.filter((s) => s.sessions === TARGET_SESSIONS).at(-1);
   const figures: KeyFigures = {
-    'direct p50 ms': m.direct.latency.p50,
-    'direct p99 ms': m.direct.latency.p99,
-    'direct p99.9 ms': m.direct.latency.p999,
-    'proxy p50 ms': m.proxy.latency.p50,
-    'proxy p99 ms': m.proxy.latency.p99,
-    'proxy p99.9 ms': m.proxy.latency.p999,
-    'added p50 ms': m.added.p50,
-    'added p99 ms': m.added.p99,
-    'added p99.9 ms': m.added.p999,
-    'direct lost': m.direct.lost,
-    'direct reordered': m.direct.reordered,
-    'proxy lost': m.proxy.lost,
-    'proxy reordered': m.proxy.reordered,
-    'proxy CPU %': m.proxy.proxyCpuPct ?? Number.NaN,
-    'proxy kernel CPU %': m.proxy.proxySystemCpuPct ?? Number.NaN,
-    'emulator CPU % (proxied)': m.proxy.emulatorCpuPct ?? Number.NaN,
-    'emulator CPU % (direct)': m.direct.emulatorCpuPct ?? Number.NaN,
-    'generator CPU % (proxied)': m.proxy.generatorCpuPct,
-    'generator CPU % (direct)': m.direct.generatorCpuPct,
-    'other load % (proxied)': m.proxy.otherLoadPct,
-    'other load % (direct)': m.direct.otherLoadPct,
-    'steal % (proxied)': m.proxy.stealPct,
-    'generator lag p99 ms (proxied)': m.proxy.lag.p99,
-    'generator lag p99 ms (direct)': m.direct.lag.p99,
-    'proxy RSS before KiB': m.proxyRssBeforeKiB,
-    'proxy RSS during KiB': m.proxy.proxyRssMaxKiB ?? Number.NaN,
-    'RSS per streaming session KiB': m.rssPerStreamingSessionKiB,
-    'RSS slope per streaming session KiB': rssSlopeKiB(run),
     'RSS per streaming session (N/2 → N, after GC) KiB': run.streamingMemory?.perSessionKiB ?? Number.NaN,
     'heap per streaming session KiB': run.streamingMemory?.heapPerSessionKiB ?? Number.NaN,
     'ArrayBuffers per streaming session KiB': run.streamingMemory?.arrayBuffersPerSessionKiB ?? Number.NaN,
@@ -73,13 +29,41 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
     'raw RSS per streaming session KiB': run.streamingMemory?.rawRssPerSessionKiB ?? Number.NaN,
     'heap per idle session KiB': run.idle?.heapPerSessionKiB ?? Number.NaN,
     'ArrayBuffers per idle session KiB': run.idle?.arrayBuffersPerSessionKiB ?? Number.NaN,
-    'max real-time sessions': run.capacity?.maxRealTimeSessions ?? Number.NaN,
-    [`p99 added ms at ${TARGET_SESSIONS}`]: at250?.added.p99 ?? Number.NaN,
-    [`proxy lost at ${TARGET_SESSIONS}`]: at250?.proxy.lost ?? Number.NaN,
-    [`proxy CPU % at ${TARGET_SESSIONS}`]: at250?.proxy.proxyCpuPct ?? Number.NaN,
   };
-  const framesPerSecond = (m.proxy.sessions * 1000) / run.frameMs;
-  figures['proxy CPU µs per frame (in + out)'] = ((m.proxy.proxyCpuPct ?? Number.NaN) / 100) * (1e6 / framesPerSecond);
+  for (const [load, result] of Object.entries(run.loads) as [Load, NonNullable<RunResult['loads'][Load]>][]) {
+    const { main, capacity } = result;
+    const sessions = main.sessions;
+    // Echo: CPU per frame in plus its echo out (N × frames per second); conversation: per second of one session.
+    const perUnit = load === 'echo' ? (sessions * 1000) / run.frameMs : sessions;
+    figures[key(load, 'proxy', 'RSS (max during − before) / N KiB')] = result.rssPerStreamingSessionKiB;
+    for (const path of PATHS) {
+      const summary = path === 'direct' ? main.direct : main[path]?.path;
+      if (summary === undefined) continue;
+      figures[key(load, path, 'p50 ms')] = summary.latency.p50;
+      figures[key(load, path, 'p99 ms')] = summary.latency.p99;
+      figures[key(load, path, 'p99.9 ms')] = summary.latency.p999;
+      figures[key(load, path, 'lost')] = summary.lost;
+      figures[key(load, path, 'reordered')] = summary.reordered + summary.duplicates + summary.unmarked + summary.extra;
+      figures[key(load, path, 'other load %')] = summary.otherLoadPct;
+      figures[key(load, path, 'steal %')] = summary.stealPct;
+      figures[key(load, path, 'generator lag p99 ms')] = summary.lag.p99;
+      figures[key(load, path, 'emulator CPU %')] = summary.emulatorCpuPct ?? Number.NaN;
+      figures[key(load, path, 'generator CPU %')] = summary.generatorCpuPct;
+    }
+    for (const middle of MIDDLES) {
+      const result = main[middle];
+      if (result === undefined) continue;
+      figures[key(load, middle, 'added p50 ms')] = result.added.p50;
+      figures[key(load, middle, 'added p99 ms')] = result.added.p99;
+      figures[key(load, middle, 'added p99.9 ms')] = result.added.p999;
+      figures[key(load, middle, 'CPU %')] = result.path.middleCpuPct ?? Number.NaN;
+      figures[key(load, middle, 'kernel CPU %')] = result.path.middleSystemCpuPct ?? Number.NaN;
+      figures[key(load, middle, 'CPU µs per unit')] = (((result.path.middleCpuPct ?? Number.NaN) / 100) * 1e6) / perUnit;
+      figures[key(load, middle, 'max real-time N')] = capacity?.maxRealTimeSessions[middle] ?? Number.NaN;
+    }
+    figures[key(load, 'proxy/relay', 'CPU ratio')] = (figures[key(load, 'proxy', 'CPU µs per unit')] ?? Number.NaN) / (figures[key(load, 'relay', 'CPU µs per unit')] ?? Number.NaN);
+    figures[key(load, 'proxy/relay', 'N ratio')] = (figures[key(load, 'proxy', 'max real-time N')] ?? Number.NaN) / (figures[key(load, 'relay', 'max real-time N')] ?? Number.NaN);
+  }
   for (const [name, value] of Object.entries(micro?.resampler ?? {})) figures[name] = value;
   for (const [name, value] of Object.entries(micro?.pipeline ?? {})) figures[`pipeline: ${name}`] = value;
   for (const [name, value] of Object.entries(micro?.audio ?? {})) figures[`audio: ${name}`] = value;
@@ -89,14 +73,14 @@ export function keyFigures(run: RunResult, micro: MicroResults | undefined): Key
 export function medianFigures(all: readonly KeyFigures[]): KeyFigures {
   const keys = new Set(all.flatMap((f) => Object.keys(f)));
   const out: KeyFigures = {};
-  for (const key of keys) out[key] = median(all.map((f) => f[key] ?? Number.NaN));
+  for (const name of keys) out[name] = median(all.map((f) => f[name] ?? Number.NaN));
   return out;
 }
 
 /** A latency: the histogram's last bin holds everything slower than its range. */
 function fmtMs(value: number | undefined): string {
   const limitMs = (BINS * BIN_US) / 1000;
-  return value !== undefined && value >= limitMs - 0.01 ? `≥ ${limitMs.toFixed(0)}` : fmt(value);
+  return value !== undefined && value >= limitMs - 0.01 ? `≥ ${limitMs.toFixed(0)} ms` : `${fmt(value)} ms`;
 }
 
 function fmt(value: number | undefined, digits = 2): string {
@@ -104,114 +88,114 @@ function fmt(value: number | undefined, digits = 2): string {
   return value.toFixed(digits);
 }
 
-function verdict(ok: boolean | undefined): string {
-  if (ok === undefined) return '–';
-  return ok ? 'met' : '**missed**';
+/** "≤ 3 ms: met", or the bare target on a quick run (a smoke run is not judged against full-size targets). */
+function target(text: string, ok: boolean | undefined, targets: Targets): string {
+  if (!targets.judged) return `${text} (quick run: not judged)`;
+  if (ok === undefined) return `${text}: –`;
+  return `${text}: ${ok ? 'met' : '**missed**'}`;
 }
 
-function check(value: number | undefined, limit: number): boolean | undefined {
+function atMost(value: number | undefined, limit: number): boolean | undefined {
   return value === undefined || !Number.isFinite(value) ? undefined : value <= limit;
+}
+
+function atLeast(value: number | undefined, limit: number): boolean | undefined {
+  return value === undefined || !Number.isFinite(value) ? undefined : value >= limit;
+}
+
+/** The three paths side by side for one load. */
+function loadTables(load: Load, options: BenchOptions, med: KeyFigures, runs: readonly KeyFigures[], targets: Targets): string[] {
+  const n = options.sessions;
+  const paths = PATHS.filter((path) => Number.isFinite(med[key(load, path, 'p50 ms')]));
+  const middles = MIDDLES.filter((middle) => paths.includes(middle));
+  const unit = load === 'echo' ? 'frame (in + echo out)' : 'session-second';
+  const what =
+    load === 'echo'
+      ? `Echo load, ${n} sessions: round trip per frame (every frame answered at once by one delta)`
+      : `Conversation load, ${n} sessions: reply delta arrival against the emulator's schedule (${conversationText(options)})`;
+  const lines = [`| ${what} | ${paths.map((p) => LABEL[p]).join(' | ')} | target |`, `|---|${paths.map(() => '---:').join('|')}|---|`];
+  const row = (label: string, cell: (path: (typeof PATHS)[number]) => string, goal = '–'): void => {
+    lines.push(`| ${label} | ${paths.map(cell).join(' | ')} | ${goal} |`);
+  };
+  for (const [label, figure] of [['p50', 'p50 ms'], ['p99', 'p99 ms'], ['p99.9', 'p99.9 ms']] as const) row(label, (p) => fmtMs(med[key(load, p, figure)]));
+  const proxyAdded = (figure: string): number | undefined => med[key(load, 'proxy', figure)];
+  const latencyGoal = (figure: string, limit: number): string =>
+    load === 'echo' ? target(`proxy ≤ ${limit} ms`, atMost(proxyAdded(figure), limit), targets) : '–';
+  row('added to direct, p50', (p) => (p === 'direct' ? '' : fmtMs(med[key(load, p, 'added p50 ms')])), latencyGoal('added p50 ms', targets.addedP50Ms));
+  row('added to direct, p99', (p) => (p === 'direct' ? '' : fmtMs(med[key(load, p, 'added p99 ms')])), latencyGoal('added p99 ms', targets.addedP99Ms));
+  const lossFree = runs.every((f) => paths.every((p) => (f[key(load, p, 'lost')] ?? 0) + (f[key(load, p, 'reordered')] ?? 0) === 0));
+  row('frames lost / reordered, duplicated or unmatched', (p) => `${fmt(med[key(load, p, 'lost')], 0)} / ${fmt(med[key(load, p, 'reordered')], 0)}`, target('0 in every run', lossFree, targets));
+  row(`CPU of the process in the middle, % of one core (kernel)`, (p) => (p === 'direct' ? '' : `${fmt(med[key(load, p, 'CPU %')], 1)} % (${fmt(med[key(load, p, 'kernel CPU %')], 1)} %)`));
+  const ratio = med[key(load, 'proxy/relay', 'CPU ratio')];
+  const cpuGoal = load === 'echo' ? target(`proxy ≤ ${targets.cpuRatio}× relay`, atMost(ratio, targets.cpuRatio), targets) : '–';
+  row(`CPU µs per ${unit}`, (p) => (p === 'direct' ? '' : `${fmt(med[key(load, p, 'CPU µs per unit')], 1)} µs`), cpuGoal);
+  if (middles.length === 2) row('proxy ÷ relay, CPU per unit (median of per-run ratios)', (p) => (p === 'proxy' ? `${fmt(ratio)}×` : ''));
+  if (options.capacity) {
+    const maxN = med[key(load, 'proxy', 'max real-time N')];
+    const nRatio = med[key(load, 'proxy/relay', 'N ratio')];
+    let goal = '–';
+    if (load === 'echo' && targets.minSessions !== undefined) goal = target(`proxy ≥ ${targets.minSessions}`, atLeast(maxN, targets.minSessions), targets);
+    if (load === 'echo' && targets.minNRatio !== undefined) goal = target(`proxy ≥ ${targets.minNRatio}× relay`, atLeast(nRatio, targets.minNRatio), targets);
+    row(`largest real-time N (steps ${options.capacitySteps.join(', ')}; p99 added ≤ 10 ms, no loss)`, (p) => (p === 'direct' ? '' : fmt(med[key(load, p, 'max real-time N')], 0)), goal);
+    if (middles.length === 2) row('proxy ÷ relay, largest real-time N', (p) => (p === 'proxy' ? `${fmt(nRatio)}×` : ''));
+  }
+  row('emulator / generator CPU, %', (p) => `${fmt(med[key(load, p, 'emulator CPU %')], 0)} / ${fmt(med[key(load, p, 'generator CPU %')], 0)}`);
+  row('generator send lag p99', (p) => fmtMs(med[key(load, p, 'generator lag p99 ms')]), 'small');
+  row('other load on the machine, % of a core (of which steal)', (p) => `${fmt(med[key(load, p, 'other load %')], 0)} (${fmt(med[key(load, p, 'steal %')], 1)})`, 'near 0');
+  return lines;
+}
+
+/** The conversation model in words. */
+export function conversationText(options: BenchOptions): string {
+  const { turnS, replyMs, deltaMs, pace } = options.conversation;
+  return `a turn every ${turnS} s, each answered by ${replyMs} ms of audio in ${deltaMs} ms deltas at ${pace}× real time; microphone frames all along`;
 }
 
 /** The markdown report of the median figures (and the per-run spread of the key ones). */
 export function markdownReport(options: BenchOptions, med: KeyFigures, runs: readonly KeyFigures[], machine: Record<string, string | number>): string {
-  const n = options.sessions;
-  const r = `${options.rate / 1000} kHz`;
-  const lines: string[] = [];
-  lines.push(
+  const targets = targetsFor(options);
+  const lines: string[] = [
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; median of ${runs.length} run(s); ` +
-      `${n} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
-      `proxied clients at ${r}, direct clients at 24 kHz` +
-      (options.pin ? '; proxy pinned to one CPU, emulator and generator to the other' : '; no CPU pinning') +
-      (options.nice === undefined ? '.' : `; all bench processes at nice ${options.nice}.`),
-    '',
-    `| Round-trip per frame, ${n} sessions | direct to emulator | through the proxy | added by the proxy | target (added) |`,
-    '|---|---:|---:|---:|---|',
-  );
-  const latencyRow = (label: string, key: string, limit?: number): void => {
-    const added = med[`added ${key} ms`];
-    const target = limit === undefined ? '–' : `≤ ${limit} ms: ${verdict(check(added, limit))}`;
-    lines.push(`| ${label} | ${fmtMs(med[`direct ${key} ms`])} ms | ${fmtMs(med[`proxy ${key} ms`])} ms | ${fmt(added)} ms | ${target} |`);
-  };
-  latencyRow('p50', 'p50', 1);
-  latencyRow('p99', 'p99', 5);
-  latencyRow('p99.9', 'p99.9');
-  const directLoss = `${fmt(med['direct lost'], 0)} / ${fmt(med['direct reordered'], 0)}`;
-  const proxyLoss = `${fmt(med['proxy lost'], 0)} / ${fmt(med['proxy reordered'], 0)}`;
-  const maxLoss = Math.max(...runs.map((f) => (f['proxy lost'] ?? 0) + (f['proxy reordered'] ?? 0) + (f['direct lost'] ?? 0) + (f['direct reordered'] ?? 0)));
-  lines.push(`| frames lost / reordered | ${directLoss} | ${proxyLoss} | | 0 in every run: ${verdict(maxLoss === 0)} |`);
-  lines.push('');
-  lines.push('| Resources and capacity | value | target |', '|---|---:|---|');
-  lines.push(`| proxy CPU at ${n} sessions (% of one core; of which kernel) | ${fmt(med['proxy CPU %'], 1)} % (${fmt(med['proxy kernel CPU %'], 1)} %) | – |`);
-  lines.push(`| proxy CPU per frame, both directions (CPU ÷ frames per second) | ${fmt(med['proxy CPU µs per frame (in + out)'], 1)} µs | – |`);
-  lines.push(
-    `| emulator CPU, proxied / direct | ${fmt(med['emulator CPU % (proxied)'], 1)} % / ${fmt(med['emulator CPU % (direct)'], 1)} % | – |`,
-  );
-  lines.push(
-    `| load generator CPU, proxied / direct | ${fmt(med['generator CPU % (proxied)'], 1)} % / ${fmt(med['generator CPU % (direct)'], 1)} % | – |`,
-  );
-  lines.push(
-    `| other processes' CPU on the machine meanwhile, proxied / direct (noise; of which hypervisor steal, proxied) | ${fmt(med['other load % (proxied)'], 0)} % / ${fmt(med['other load % (direct)'], 0)} % (${fmt(med['steal % (proxied)'], 1)} %) | – |`,
-  );
-  lines.push(
-    `| generator send lag p99, proxied / direct | ${fmt(med['generator lag p99 ms (proxied)'])} / ${fmt(med['generator lag p99 ms (direct)'])} ms | small |`,
-  );
+      `${options.sessions} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
+      `proxy clients at ${options.rate / 1000} kHz, direct and relay clients at 24 kHz (the upstream protocol)` +
+      (options.pin ? '; proxy and relay pinned to one CPU, emulator and generator to the other' : '; no CPU pinning') +
+      (options.nice === undefined ? '.' : `; all bench processes at nice ${options.nice}.`) +
+      (targets.judged ? ` Targets: ${targets.name}.` : ' Quick run: figures are not judged against the full-size targets.'),
+  ];
+  for (const load of options.loads) lines.push('', ...loadTables(load, options, med, runs, targets));
+  lines.push('', '| Memory and audio | value | target |', '|---|---:|---|');
   const idle = med['RSS per idle session KiB'];
   lines.push(
-    `| proxy RSS per idle session (growth from ${Math.floor(options.idleSessions / 2)} to ${options.idleSessions} connected, after GC; V8 heap counted as live objects) | ${fmt(idle, 1)} KiB | ≤ 32 KiB: ${verdict(check(idle, 32))} |`,
-  );
-  lines.push(`| the same from 0 to ${options.idleSessions} (includes one-off costs of the first connections) | ${fmt(med['RSS per idle session incl. first-use KiB'], 1)} KiB | – |`);
-  lines.push(
+    `| proxy RSS per idle session (growth from ${Math.floor(options.idleSessions / 2)} to ${options.idleSessions} connected, after GC; V8 heap counted as live objects) | ${fmt(idle, 1)} KiB | ${target(`≤ ${targets.idleKiB} KiB`, atMost(idle, targets.idleKiB), targets)} |`,
+    `| the same from 0 to ${options.idleSessions} (includes one-off costs of the first connections) | ${fmt(med['RSS per idle session incl. first-use KiB'], 1)} KiB | – |`,
     `| of which: V8 heap / ArrayBuffer memory (typed arrays, Buffers) per idle session | ${fmt(med['heap per idle session KiB'], 1)} / ${fmt(med['ArrayBuffers per idle session KiB'], 1)} KiB | – |`,
   );
-  const streaming = med['RSS per streaming session KiB'];
   const accounted = med['accounted memory per streaming session KiB'];
   lines.push(
-    `| proxy memory per streaming session: V8 live heap + ArrayBuffers (growth from ${Math.floor(n / 2)} to ${n} streaming, after GC) | ${fmt(accounted, 1)} KiB (${fmt(med['heap per streaming session KiB'], 1)} + ${fmt(med['ArrayBuffers per streaming session KiB'], 1)}) | ≤ 128 KiB: ${verdict(check(accounted, 128))} |`,
+    `| proxy memory per streaming session: V8 live heap + ArrayBuffers (growth from ${Math.floor(options.sessions / 2)} to ${options.sessions} streaming, after GC) | ${fmt(accounted, 1)} KiB (${fmt(med['heap per streaming session KiB'], 1)} + ${fmt(med['ArrayBuffers per streaming session KiB'], 1)}) | ${target(`≤ ${targets.streamingKiB} KiB`, atMost(accounted, targets.streamingKiB), targets)} |`,
+    `| proxy RSS (max during − before) / N, echo load: upper bound, includes process-wide growth under load | ${fmt(med[key('echo', 'proxy', 'RSS (max during − before) / N KiB')], 1)} KiB | – |`,
   );
-  lines.push(`| proxy RSS (max during − before) / N at N = ${n}: upper bound, includes process-wide growth under load | ${fmt(streaming, 1)} KiB | – |`);
-  lines.push(`| proxy RSS growth from ${Math.floor(n / 2)} to ${n} streaming, per session (unreliable: RSS moves by MBs after streams) | ${fmt(med['RSS per streaming session (N/2 → N, after GC) KiB'], 1)} KiB | – |`);
-
-  if (options.capacity) {
-    const maxN = med['max real-time sessions'];
-    const steps = options.capacitySteps.join(', ');
-    const enough = maxN === undefined || !Number.isFinite(maxN) ? undefined : maxN >= TARGET_SESSIONS;
-    lines.push(`| largest real-time N (steps ${steps}; p99 added ≤ 10 ms, no loss) | ${fmt(maxN, 0)} | ≥ ${TARGET_SESSIONS}: ${verdict(enough)} |`);
-    const at = med[`p99 added ms at ${TARGET_SESSIONS}`];
-    if (Number.isFinite(at)) {
-      lines.push(
-        `| at ${TARGET_SESSIONS} sessions: p99 added, frames lost, proxy CPU | ${fmt(at)} ms, ${fmt(med[`proxy lost at ${TARGET_SESSIONS}`], 0)}, ${fmt(med[`proxy CPU % at ${TARGET_SESSIONS}`], 0)} % | ≤ 10 ms, 0: ${verdict(check(at, 10) === true && med[`proxy lost at ${TARGET_SESSIONS}`] === 0)} |`,
-      );
-    }
+  for (const name of Object.keys(med).filter((k) => k.startsWith('resample '))) {
+    lines.push(`| ${name} | ${fmt(med[name])} µs | ${target(`≤ ${targets.resamplerUs} µs`, atMost(med[name], targets.resamplerUs), targets)} |`);
   }
-  for (const key of Object.keys(med).filter((k) => k.startsWith('resample '))) {
-    lines.push(`| ${key} | ${fmt(med[key])} µs | ≤ 15 µs: ${verdict(check(med[key], 15))} |`);
-  }
-  for (const key of Object.keys(med).filter((k) => k.startsWith('pipeline: '))) {
-    lines.push(`| per frame, proxy's own step (micro, CPU): ${key.slice('pipeline: '.length)} | ${fmt(med[key])} µs | – |`);
+  for (const name of Object.keys(med).filter((k) => k.startsWith('pipeline: '))) {
+    lines.push(`| per frame, proxy's own step (micro, CPU): ${name.slice('pipeline: '.length)} | ${fmt(med[name])} µs | – |`);
   }
   // bench/audio.ts also times the resampler (wall clock); the table keeps this bench's CPU-time figures for it.
-  for (const key of Object.keys(med).filter((k) => k.startsWith('audio: ') && !k.startsWith('audio: resample'))) {
-    lines.push(`| ${key.slice('audio: '.length)} | ${fmt(med[key], 3)} | – |`);
+  for (const name of Object.keys(med).filter((k) => k.startsWith('audio: ') && !k.startsWith('audio: resample'))) {
+    lines.push(`| ${name.slice('audio: '.length)} | ${fmt(med[name], 3)} | – |`);
   }
   return lines.join('\n');
 }
 
 /** One line per run with the figures that move the most between runs. */
-export function runLines(runs: readonly KeyFigures[]): string {
-  const keys = [
-    'added p50 ms',
-    'added p99 ms',
-    'proxy p99 ms',
-    'direct p99 ms',
-    'proxy CPU %',
-    'proxy CPU µs per frame (in + out)',
-    'RSS per idle session KiB',
-    'RSS per streaming session KiB',
-    'RSS slope per streaming session KiB',
-    'max real-time sessions',
-    'other load % (proxied)',
-    'other load % (direct)',
-  ];
-  return runs.map((f, i) => `run ${i + 1}: ${keys.map((k) => `${k} ${fmt(f[k])}`).join(', ')}`).join('\n');
+export function runLines(runs: readonly KeyFigures[], loads: readonly Load[]): string {
+  const names: string[] = ['RSS per idle session KiB', 'accounted memory per streaming session KiB'];
+  for (const load of loads) {
+    for (const middle of MIDDLES) {
+      names.push(key(load, middle, 'added p50 ms'), key(load, middle, 'added p99 ms'), key(load, middle, 'CPU µs per unit'), key(load, middle, 'max real-time N'));
+    }
+    names.push(key(load, 'proxy/relay', 'CPU ratio'), key(load, 'direct', 'other load %'), key(load, 'proxy', 'other load %'));
+  }
+  return runs.map((f, i) => `run ${i + 1}: ${names.filter((k) => k in f).map((k) => `${k} ${fmt(f[k])}`).join(', ')}`).join('\n');
 }

@@ -13,7 +13,8 @@ import { machineInfo } from './procfs.js';
 import { installCleanup, REPO_ROOT } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
 import { keyFigures, markdownReport, medianFigures, runLines, type KeyFigures } from './report.js';
-import { Scenario, type RunResult } from './scenario.js';
+import { MIDDLES, type Comparison, type Load } from './path-summary.js';
+import { Scenario, type LoadResult, type RunResult } from './scenario.js';
 
 /**
  * Nice for this process and (inherited) its children. With autogroup scheduling (Linux desktops and this
@@ -48,6 +49,22 @@ function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** One progress line for a load's main streams. */
+function mainLine(main: Comparison): string {
+  const parts = [`  ${main.load} N=${main.sessions}: direct p50 ${main.direct.latency.p50.toFixed(2)} p99 ${main.direct.latency.p99.toFixed(2)} ms`];
+  for (const target of MIDDLES) {
+    const result = main[target];
+    if (result === undefined) continue;
+    const { path } = result;
+    parts.push(
+      `${target} p50 ${path.latency.p50.toFixed(2)} p99 ${path.latency.p99.toFixed(2)} ms, lost ${path.lost}, CPU ${(path.middleCpuPct ?? Number.NaN).toFixed(1)}%` +
+        (result.failures.length > 0 ? ` (problems: ${result.failures.join('; ')})` : '') +
+        (path.proxyCounters && Object.keys(path.proxyCounters).length > 0 ? ` counters ${JSON.stringify(path.proxyCounters)}` : ''),
+    );
+  }
+  return parts.join('; ');
 }
 
 function loadavg(): string {
@@ -96,29 +113,27 @@ async function main(): Promise<void> {
         `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${streamingMemory.rawRssPerSessionKiB.toFixed(1)}; heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
           `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
       );
-      log('  warm-up');
-      await scenario.warmUp();
-      const main = await scenario.compare(options.sessions, options.durationS, options.perf);
-      if (scenario.perfSummary !== undefined) log(scenario.perfSummary);
-      log(
-        `  N=${options.sessions}: p50 direct ${main.direct.latency.p50.toFixed(2)} proxy ${main.proxy.latency.p50.toFixed(2)}; ` +
-          `p99 direct ${main.direct.latency.p99.toFixed(2)} proxy ${main.proxy.latency.p99.toFixed(2)} ms; ` +
-          `lost ${main.direct.lost}/${main.proxy.lost}; proxy CPU ${(main.proxy.proxyCpuPct ?? Number.NaN).toFixed(1)}%` +
-          (main.failures.length > 0 ? `; problems: ${main.failures.join('; ')}` : '') +
-          (main.proxy.proxyCounters && Object.keys(main.proxy.proxyCounters).length > 0 ? `; proxy counters ${JSON.stringify(main.proxy.proxyCounters)}` : ''),
-      );
-      const capacity = options.capacity ? await scenario.capacity(log) : undefined;
+      const loads: Partial<Record<Load, LoadResult>> = {};
+      for (const load of options.loads) {
+        await scenario.useLoad(load);
+        log(`  ${load} load: warm-up`);
+        await scenario.warmUp();
+        const measured = await scenario.measureLoad(options.perf && load === 'echo');
+        log(mainLine(measured.main));
+        const capacity = options.capacity ? await scenario.capacity(log) : undefined;
+        loads[load] = { ...measured, capacity };
+      }
+      for (const [target, summary] of Object.entries(scenario.perfSummaries)) log(`  perf, ${target}:\n${summary}`);
       result = {
         run,
         frameMs: options.frameMs,
         startedAt: new Date().toISOString(),
         loadavgBefore,
         idle,
-        main,
         streamingMemory,
-        capacity,
+        loads,
         profile: scenario.profile,
-        perf: scenario.perfSummary,
+        perf: scenario.perfSummaries,
       };
     } finally {
       await scenario.stop();
@@ -139,7 +154,7 @@ async function main(): Promise<void> {
   const med = medianFigures(figures);
   const table = markdownReport(options, med, figures, machine);
   const notes = [...new Set(micros.flatMap((m) => m?.notes ?? []))];
-  process.stdout.write(`\n${table}\n\n${runLines(figures)}\n`);
+  process.stdout.write(`\n${table}\n\n${runLines(figures, options.loads)}\n`);
   if (notes.length > 0) process.stdout.write(`\nNotes: ${notes.join('; ')}\n`);
 
   const stamp = started.toISOString().replace(/[:.]/g, '-');

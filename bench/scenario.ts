@@ -1,7 +1,7 @@
 /**
- * One benchmark run on fresh processes: emulator (loopback) + proxy + load generator(s).
- * Order: idle memory (fresh proxy) → streaming memory (new proxy) → warm-up → direct stream → proxied stream
- * (same N) → capacity search.
+ * One benchmark run on fresh processes: one loopback emulator per load, the proxy, the bare relay and the load
+ * generator(s). Order: idle memory (fresh proxy) → streaming memory (new proxy) → per load: warm-up → direct,
+ * relay and proxy streams (same N) → capacity search.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -12,69 +12,28 @@ import { Generators } from './generators.js';
 import { InspectorSession, inspectorUrl } from './inspector.js';
 import { startPerf } from './perf-profile.js';
 import type { SessionSpec, Target } from './load-session.js';
+import { idleMemory, streamingMemory, toReading, type IdleMemory, type MemoryProbe, type MemoryReading, type StreamingMemory } from './memory.js';
 import { rssKiB } from './procfs.js';
 import { freePort, pinProcess, REPO_ROOT, startService, type Service } from './processes.js';
-import {
-  CAPACITY_P99_ADDED_MS,
-  counterDelta,
-  pathFailures,
-  proxyCounters,
-  summarizePath,
-  type Comparison,
-  type PathSummary,
-} from './path-summary.js';
-
-export interface IdleMemory {
-  readonly sessions: number;
-  readonly opened: number;
-  readonly baselineRssKiB: number;
-  /** With the first half of the sessions connected. */
-  readonly halfRssKiB: number;
-  readonly rssKiB: number;
-  /** Growth of RSS (live-heap basis, see MemoryReading) from the first half to all, per session of the second half. */
-  readonly perSessionKiB: number;
-  /** The same in raw VmRSS (moves with V8's free heap pages). */
-  readonly rawRssPerSessionKiB: number;
-  /** Growth from none to all, per session (includes one-off costs of the first connections). */
-  readonly perSessionInclFirstUseKiB: number;
-  readonly heapPerSessionKiB: number;
-  /** ArrayBuffer backing stores (outside the V8 heap: typed arrays, Buffers) per session, same growth. */
-  readonly arrayBuffersPerSessionKiB: number;
-  readonly gcForced: boolean;
-}
-
-interface MemoryReading {
-  /** VmRSS, KiB. */
-  readonly rss: number;
-  /**
-   * RSS with the V8 heap counted as its live objects instead of its committed pages, KiB: rss − heapTotal +
-   * heapUsed. V8 grows and gives back free heap pages on its own schedule (megabytes, seconds after a GC), which
-   * swamps a few KiB per session in raw RSS; everything outside the heap (sockets, buffers, malloc) stays counted.
-   */
-  readonly liveRss: number;
-  /** V8 heap in use, bytes. */
-  readonly heap: number;
-  readonly arrayBuffers: number;
-}
-
-export interface StreamingMemory {
-  readonly sessions: number;
-  readonly halfRssKiB: number;
-  readonly fullRssKiB: number;
-  /** RSS growth (live-heap basis) from N/2 to N streaming sessions (after GC), per added session. */
-  readonly perSessionKiB: number;
-  /** The same in raw VmRSS. */
-  readonly rawRssPerSessionKiB: number;
-  readonly heapPerSessionKiB: number;
-  readonly arrayBuffersPerSessionKiB: number;
-}
+import { counterDelta, judge, proxyCounters, summarizePath, type Comparison, type Load, type Middle, type MiddleResult, type PathSummary } from './path-summary.js';
 
 export interface CapacityResult {
+  readonly load: Load;
   readonly steps: readonly Comparison[];
-  /** Largest N that stayed real-time (0 if none). */
-  readonly maxRealTimeSessions: number;
-  /** Why the search stopped: the first failing step's reasons, or 'all steps passed'. */
-  readonly stoppedBecause: string;
+  /** Largest N that stayed real-time on each middle path (0 if none; undefined when the path was not run). */
+  readonly maxRealTimeSessions: Partial<Record<Middle, number>>;
+  /** Why each path's search stopped: the first failing step's reasons, or 'all steps passed'. */
+  readonly stoppedBecause: Partial<Record<Middle, string>>;
+}
+
+/** One load's streams at the main N and its capacity search. */
+export interface LoadResult {
+  readonly load: Load;
+  readonly main: Comparison;
+  /** Proxy RSS before the main proxied stream, and (max during − before) / N: an upper bound per streaming session. */
+  readonly proxyRssBeforeKiB: number;
+  readonly rssPerStreamingSessionKiB: number;
+  readonly capacity: CapacityResult | undefined;
 }
 
 export interface RunResult {
@@ -83,52 +42,78 @@ export interface RunResult {
   readonly startedAt: string;
   readonly loadavgBefore: string;
   readonly idle: IdleMemory | undefined;
-  readonly main: Comparison;
   readonly streamingMemory: StreamingMemory | undefined;
-  readonly capacity: CapacityResult | undefined;
+  readonly loads: Partial<Record<Load, LoadResult>>;
   readonly profile: string | undefined;
-  readonly perf: string | undefined;
+  /** `--perf` summaries of the main echo streams, per middle path. */
+  readonly perf: Partial<Record<Middle, string>>;
 }
 
 const MODEL = 'gpt-realtime';
 
-
 export class Scenario {
-  private emulator: Service | undefined;
+  private readonly emulators: Partial<Record<Load, Service>> = {};
   private proxy: Service | undefined;
+  private relay: Service | undefined;
   private generators: Generators | undefined;
   private inspector: InspectorSession | undefined;
   private profilePath: string | undefined;
-  /** `--perf` summary of the main proxied stream. */
-  perfSummary: string | undefined;
+  /** The load the proxy and relay are connected for (each load has its own emulator). */
+  private load: Load;
+  /** `--perf` summaries of the main echo streams. */
+  readonly perfSummaries: Partial<Record<Middle, string>> = {};
   private readonly apiKey = `sk-bench-${randomUUID()}`;
 
   constructor(
     private readonly options: BenchOptions,
     private readonly run: number,
     private readonly resultsDir: string,
-  ) {}
+  ) {
+    this.load = options.loads[0] ?? 'echo';
+  }
 
   async start(): Promise<void> {
-    const emulatorPort = await freePort();
-    this.emulator = await startService('emulator', 'src/emulator/main.ts', emulatorPort, {
-      EMULATOR_LOOPBACK: '1',
-      EMULATOR_PORT: String(emulatorPort),
-      EMULATOR_HOST: '127.0.0.1',
-      EMULATOR_API_KEY: this.apiKey,
-      LOG_LEVEL: 'warn',
-    });
+    for (const load of this.options.loads) this.emulators[load] = await this.startEmulator(load);
     await this.startProxy();
+    if (this.options.relay) await this.startRelay();
     this.generators = new Generators(this.options.generators);
+    const emulatorPids = Object.values(this.emulators).map((service) => service.pid);
     const proxy = this.required(this.proxy);
-    process.stderr.write(`  pids: emulator ${this.emulator.pid}, proxy ${proxy.pid}, generators ${this.generators.pids.join(' ')}\n`);
+    process.stderr.write(
+      `  pids: emulators ${emulatorPids.join(' ')}, proxy ${proxy.pid}${this.relay ? `, relay ${this.relay.pid}` : ''}, generators ${this.generators.pids.join(' ')}\n`,
+    );
     if (this.options.nice !== undefined) {
-      for (const pid of [this.emulator.pid, ...this.generators.pids]) setPriority(pid, this.options.nice);
+      for (const pid of [...emulatorPids, ...this.generators.pids]) setPriority(pid, this.options.nice);
     }
     if (this.options.pin) {
       const cpus = availableParallelism();
       const others = cpus > 1 ? `0-${cpus - 2}` : '0';
-      for (const pid of [this.emulator.pid, ...this.generators.pids]) pinProcess(pid, others);
+      for (const pid of [...emulatorPids, ...this.generators.pids]) pinProcess(pid, others);
+    }
+  }
+
+  /** Echo load: every append answered by one delta. Conversation load: replies to commits (loopback-replies.ts). */
+  private async startEmulator(load: Load): Promise<Service> {
+    const port = await freePort();
+    const { replyMs, deltaMs, pace } = this.options.conversation;
+    return startService('emulator', 'src/emulator/main.ts', port, {
+      EMULATOR_LOOPBACK: '1',
+      ...(load === 'conversation' ? { EMULATOR_LOOPBACK_REPLY_MS: String(replyMs), EMULATOR_REPLY_CHUNK_MS: String(deltaMs), EMULATOR_AUDIO_PACE: String(pace) } : {}),
+      EMULATOR_PORT: String(port),
+      EMULATOR_HOST: '127.0.0.1',
+      EMULATOR_API_KEY: this.apiKey,
+      LOG_LEVEL: 'warn',
+    });
+  }
+
+  /** The proxy and relay of the next streams talk to this load's emulator (both restarted if it changes). */
+  async useLoad(load: Load): Promise<void> {
+    if (load === this.load) return;
+    this.load = load;
+    await this.restartProxy();
+    if (this.relay !== undefined) {
+      await this.relay.stop();
+      await this.startRelay();
     }
   }
 
@@ -140,15 +125,31 @@ export class Scenario {
     await this.startProxy();
   }
 
+  /** The bare relay, in the proxy's conditions: pinned to the proxy's CPU, same nice (only one of them is loaded at a time). */
+  private async startRelay(): Promise<void> {
+    const port = await freePort();
+    this.relay = await startService('relay', 'bench/bare-relay.ts', port, {
+      RELAY_PORT: String(port),
+      RELAY_UPSTREAM: `ws://127.0.0.1:${this.emulator.port}`,
+    });
+    if (this.options.nice !== undefined) setPriority(this.relay.pid, this.options.nice);
+    if (this.options.pin) pinProcess(this.relay.pid, String(availableParallelism() - 1));
+  }
+
+  private get emulator(): Service {
+    return this.required(this.emulators[this.load]);
+  }
+
   private async startProxy(): Promise<void> {
-    const emulatorPort = this.required(this.emulator).port;
+    const emulatorPort = this.emulator.port;
     const proxyPort = await freePort();
     const nodeArgs = ['--inspect=127.0.0.1:0', ...(this.options.perf ? ['--perf-basic-prof'] : []), ...this.options.proxyNodeArgs];
     if (this.options.profile) {
       const dir = join(this.resultsDir, 'profiles');
       mkdirSync(dir, { recursive: true });
-      const name = `proxy-run${this.run}-${Date.now()}.cpuprofile`;
-      this.profilePath = join(dir, name);
+      const name = `proxy-run${this.run}-${this.load}-${Date.now()}.cpuprofile`;
+      // The profile of the first load's proxy is the one summarised (the later proxy writes its own file too).
+      this.profilePath ??= join(dir, name);
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`);
     }
     this.proxy = await startService(
@@ -185,9 +186,10 @@ export class Scenario {
     this.inspector?.close();
     await this.generators?.exit();
     await this.proxy?.stop();
-    await this.emulator?.stop();
+    await this.relay?.stop();
+    for (const emulator of Object.values(this.emulators)) await emulator.stop();
     // Anything the servers logged (warn and above, or --trace-gc lines) is worth seeing.
-    for (const service of [this.proxy, this.emulator]) {
+    for (const service of [this.proxy, this.relay, ...Object.values(this.emulators)]) {
       const output = service?.output().replace(/Debugger (listening|ending) on .*\n?|For help, see: .*\n?|Debugger attached.\n?|Waiting for the debugger to disconnect...\n?/g, '').trim();
       if (service !== undefined && output) process.stderr.write(`  ${service.name} output (last lines):\n${output.split('\n').slice(-40).join('\n')}\n`);
     }
@@ -198,23 +200,23 @@ export class Scenario {
   }
 
   private spec(target: Target): SessionSpec {
-    const emulator = this.required(this.emulator);
-    const proxy = this.required(this.proxy);
-    return target === 'direct'
-      ? {
-          target,
-          url: `ws://127.0.0.1:${emulator.port}/v1/realtime?model=${MODEL}`,
-          headers: { Authorization: `Bearer ${this.apiKey}` },
-          rate: 24000,
-          frameMs: this.options.frameMs,
-        }
-      : {
-          target,
-          url: `ws://127.0.0.1:${proxy.port}/?inputFormat=pcm16&inputRate=${this.options.rate}&outputRate=${this.options.rate}`,
-          headers: {},
-          rate: this.options.rate,
-          frameMs: this.options.frameMs,
-        };
+    const { turnS, replyMs, deltaMs, pace } = this.options.conversation;
+    const conversation =
+      this.load === 'conversation' ? { conversation: { turnMs: turnS * 1000, deltas: Math.max(1, Math.round(replyMs / deltaMs)), intervalMs: deltaMs / pace } } : {};
+    if (target === 'proxy') {
+      const proxy = this.required(this.proxy);
+      const rate = this.options.rate;
+      return { target, url: `ws://127.0.0.1:${proxy.port}/?inputFormat=pcm16&inputRate=${rate}&outputRate=${rate}`, headers: {}, rate, frameMs: this.options.frameMs, ...conversation };
+    }
+    const port = target === 'relay' ? this.required(this.relay).port : this.emulator.port;
+    return {
+      target,
+      url: `ws://127.0.0.1:${port}/v1/realtime?model=${MODEL}`,
+      headers: { Authorization: `Bearer ${this.apiKey}` },
+      rate: 24000,
+      frameMs: this.options.frameMs,
+      ...conversation,
+    };
   }
 
   private required<T>(value: T | undefined): T {
@@ -232,6 +234,12 @@ export class Scenario {
     return true;
   }
 
+  private middlePid(target: Target): number | undefined {
+    if (target === 'proxy') return this.required(this.proxy).pid;
+    if (target === 'relay') return this.required(this.relay).pid;
+    return undefined;
+  }
+
   /** Connects `sessions` on `target`, streams, closes; returns the summary. */
   async stream(target: Target, sessions: number, durationS: number): Promise<PathSummary> {
     const generators = this.required(this.generators);
@@ -239,15 +247,13 @@ export class Scenario {
     const countersBefore = target === 'proxy' ? await proxyCounters(proxyPort) : undefined;
     const connected = await generators.connect(this.spec(target), sessions, this.options.stagger);
     if (connected.errors.length > 0) process.stderr.write(`bench: ${target}: ${connected.failed} connects failed: ${connected.errors.slice(0, 3).join('; ')}\n`);
+    const middle = this.middlePid(target);
     const result = await generators.stream({
       durationS,
       warmupS: this.options.warmupS,
       startAtEpochMs: Date.now() + 200,
       drainMs: 3000,
-      sample: {
-        ...(target === 'proxy' ? { proxy: this.required(this.proxy).pid } : {}),
-        emulator: this.required(this.emulator).pid,
-      },
+      sample: { ...(middle === undefined ? {} : { middle }), emulator: this.emulator.pid },
     });
     const counters = countersBefore === undefined ? undefined : counterDelta(countersBefore, await proxyCounters(proxyPort));
     await generators.close();
@@ -256,113 +262,73 @@ export class Scenario {
     return summarizePath(result, connected.failed, counters);
   }
 
-  /** Streams the same N directly and through the proxy, and compares; `perf` records the proxied stream. */
-  async compare(sessions: number, durationS: number, perf = false): Promise<Comparison> {
-    const direct = await this.stream('direct', sessions, durationS);
-    await this.gc();
-    const proxyPid = this.required(this.proxy).pid;
-    const proxyRssBeforeKiB = rssKiB(proxyPid);
-    const recording = perf ? startPerf(proxyPid, join(this.resultsDir, `perf-run${this.run}-${Date.now()}.data`)) : undefined;
-    const proxy = await this.stream('proxy', sessions, durationS);
+  /** Streams a middle path, under `perf record` when asked (the summary lands in perfSummaries). */
+  private async streamMiddle(target: Middle, sessions: number, durationS: number, perf: boolean): Promise<PathSummary> {
+    const pid = this.middlePid(target) as number;
+    const recording = perf ? startPerf(pid, join(this.resultsDir, `perf-${target}-run${this.run}-${Date.now()}.data`)) : undefined;
+    const summary = await this.stream(target, sessions, durationS);
     if (recording) {
-      this.perfSummary = (await recording.stop()) ?? 'perf record failed (is perf installed and permitted?)';
-      rmSync(`/tmp/perf-${proxyPid}.map`, { force: true });
+      this.perfSummaries[target] = (await recording.stop()) ?? 'perf record failed (is perf installed and permitted?)';
+      rmSync(`/tmp/perf-${pid}.map`, { force: true });
     }
-    const added = {
-      p50: proxy.latency.p50 - direct.latency.p50,
-      p99: proxy.latency.p99 - direct.latency.p99,
-      p999: proxy.latency.p999 - direct.latency.p999,
-    };
-    const failures = [...pathFailures(direct, 'direct'), ...pathFailures(proxy, 'proxy')];
-    if (!(added.p99 <= CAPACITY_P99_ADDED_MS)) failures.push(`proxy: p99 added ${added.p99.toFixed(2)} ms > ${CAPACITY_P99_ADDED_MS} ms`);
-    return {
-      sessions,
-      direct,
-      proxy,
-      added,
-      proxyRssBeforeKiB,
-      rssPerStreamingSessionKiB: ((proxy.proxyRssMaxKiB ?? Number.NaN) - proxyRssBeforeKiB) / Math.max(1, proxy.sessions),
-      realTime: failures.length === 0,
-      failures,
-    };
+    return summary;
   }
 
-  /** Short unmeasured streams on both paths so JIT and buffer pools are warm before anything is measured. */
+  /** Streams the same N directly, through the relay and through the proxy (`paths`), and compares. */
+  async compare(sessions: number, durationS: number, options: { perf?: boolean; paths?: readonly Middle[] } = {}): Promise<Comparison> {
+    const paths = options.paths ?? this.middles();
+    const direct = await this.stream('direct', sessions, durationS);
+    const results: Partial<Record<Middle, MiddleResult>> = {};
+    for (const target of paths) {
+      await this.gc();
+      results[target] = judge(direct, await this.streamMiddle(target, sessions, durationS, options.perf === true), target);
+    }
+    return { sessions, load: this.load, direct, relay: results.relay, proxy: results.proxy };
+  }
+
+  private middles(): Middle[] {
+    return this.options.relay ? ['relay', 'proxy'] : ['proxy'];
+  }
+
+  /** The main streams of the current load; the proxy's RSS growth during its stream as an upper bound per session. */
+  async measureLoad(perf: boolean): Promise<Omit<LoadResult, 'capacity'>> {
+    await this.gc();
+    const pid = this.required(this.proxy).pid;
+    const proxyRssBeforeKiB = rssKiB(pid);
+    const main = await this.compare(this.options.sessions, this.options.durationS, { perf });
+    const rssMax = main.proxy?.path.middleRssMaxKiB ?? Number.NaN;
+    return { load: this.load, main, proxyRssBeforeKiB, rssPerStreamingSessionKiB: (rssMax - proxyRssBeforeKiB) / Math.max(1, this.options.sessions) };
+  }
+
+  /** Short unmeasured streams on every path so JIT and buffer pools are warm before anything is measured. */
   async warmUp(): Promise<void> {
     const sessions = Math.min(20, this.options.sessions);
     const seconds = this.options.quick ? 1 : 2;
     await this.stream('direct', sessions, seconds);
-    await this.stream('proxy', sessions, seconds);
+    for (const target of this.middles()) await this.stream(target, sessions, seconds);
   }
 
-  /**
-   * RSS added per connected, silent session. Sessions connect in two halves, with forced GCs before each reading:
-   * the per-session figure is the growth from the first half to the second, divided by the second half, so
-   * one-off costs of the first connections (code compiled on first use, pools, maps growing) are not charged to
-   * sessions. The growth from no session to all of them, divided by all, is kept as well.
-   */
+  /** Memory per idle session on the current proxy (see memory.ts). */
   async idleMemory(sessions: number): Promise<IdleMemory> {
-    const generators = this.required(this.generators);
-    const pid = this.required(this.proxy).pid;
-    const reading = (): Promise<MemoryReading> => this.memoryReading(pid);
-    const gcForced = this.inspector !== undefined;
-    const base = await reading();
-    const firstHalf = Math.floor(sessions / 2);
-    const first = await generators.connect(this.spec('proxy'), firstHalf, this.options.stagger);
-    await this.settle(1000);
-    const half = await reading();
-    const second = await generators.connect(this.spec('proxy'), sessions - firstHalf, this.options.stagger);
-    await this.settle(1000);
-    const full = await reading();
-    await generators.close();
-    await this.settle(500);
-    const secondOpened = Math.max(1, second.opened);
-    const opened = first.opened + second.opened;
-    return {
-      sessions,
-      opened,
-      baselineRssKiB: base.rss,
-      halfRssKiB: half.rss,
-      rssKiB: full.rss,
-      perSessionKiB: (full.liveRss - half.liveRss) / secondOpened,
-      rawRssPerSessionKiB: (full.rss - half.rss) / secondOpened,
-      perSessionInclFirstUseKiB: (full.liveRss - base.liveRss) / Math.max(1, opened),
-      heapPerSessionKiB: (full.heap - half.heap) / 1024 / secondOpened,
-      arrayBuffersPerSessionKiB: (full.arrayBuffers - half.arrayBuffers) / 1024 / secondOpened,
-      gcForced,
-    };
+    return idleMemory(this.memoryProbe(), sessions);
   }
 
-  /**
-   * Memory per streaming session, as a slope: N/2 sessions stream, GC, read; N/2 more connect and all N stream,
-   * GC, read; the growth divided by N/2. Run on a fresh proxy (pages freed by earlier sessions would be reused);
-   * the slope leaves out one-off costs, which (during − before) / N would charge to the sessions.
-   */
+  /** Memory per streaming session on the current proxy (see memory.ts). */
   async streamingMemory(sessions: number): Promise<StreamingMemory> {
-    const generators = this.required(this.generators);
+    return streamingMemory(this.memoryProbe(), sessions);
+  }
+
+  private memoryProbe(): MemoryProbe {
     const pid = this.required(this.proxy).pid;
-    const reading = (): Promise<MemoryReading> => this.memoryReading(pid);
-    const half = Math.max(1, Math.floor(sessions / 2));
-    const streamFor = async (): Promise<void> => {
-      await generators.stream({ durationS: 3, warmupS: 0, startAtEpochMs: Date.now() + 200, drainMs: 3000, sample: {} });
-    };
-    const first = await generators.connect(this.spec('proxy'), half, this.options.stagger);
-    await streamFor();
-    const a = await reading();
-    const second = await generators.connect(this.spec('proxy'), sessions - half, this.options.stagger);
-    await streamFor();
-    const b = await reading();
-    await generators.close();
-    await this.settle(300);
-    const added = Math.max(1, second.opened);
     return {
-      sessions: first.opened + second.opened,
-      halfRssKiB: a.rss,
-      fullRssKiB: b.rss,
-      perSessionKiB: (b.liveRss - a.liveRss) / added,
-      rawRssPerSessionKiB: (b.rss - a.rss) / added,
-      heapPerSessionKiB: (b.heap - a.heap) / 1024 / added,
-      arrayBuffersPerSessionKiB: (b.arrayBuffers - a.arrayBuffers) / 1024 / added,
+      connect: (count) => this.required(this.generators).connect(this.spec('proxy'), count, this.options.stagger),
+      stream: async (seconds) => {
+        await this.required(this.generators).stream({ durationS: seconds, warmupS: 0, startAtEpochMs: Date.now() + 200, drainMs: 3000, sample: {} });
+      },
+      close: () => this.required(this.generators).close(),
+      settle: (ms) => this.settle(ms),
+      reading: () => this.memoryReading(pid),
+      gcForced: this.inspector !== undefined,
     };
   }
 
@@ -375,40 +341,44 @@ export class Scenario {
     await this.settle(1000);
     await this.gc();
     const usage = await this.inspector?.memoryUsage();
-    const rss = rssKiB(pid);
-    const heapTotal = usage?.heapTotal ?? Number.NaN;
-    const heapUsed = usage?.heapUsed ?? Number.NaN;
-    return { rss, liveRss: rss - (heapTotal - heapUsed) / 1024, heap: heapUsed, arrayBuffers: usage?.arrayBuffers ?? Number.NaN };
+    return toReading(rssKiB(pid), usage);
   }
 
-  /** Steps N up until a step is not real-time. */
+  /**
+   * Steps N up until every middle path has failed a step: at each N the direct path, then each path still in the
+   * race. A path that fails a step gets one retry at that N (with a new direct stream: one burst of other load on a
+   * shared machine must not end the search); both attempts are kept in the JSON.
+   */
   async capacity(log: (line: string) => void): Promise<CapacityResult> {
     const steps: Comparison[] = [];
-    let maxRealTimeSessions = 0;
-    let stoppedBecause = 'all steps passed';
+    const maxRealTimeSessions: Partial<Record<Middle, number>> = {};
+    const stoppedBecause: Partial<Record<Middle, string>> = {};
+    let racing = this.middles();
+    for (const target of racing) maxRealTimeSessions[target] = 0;
     for (const sessions of this.options.capacitySteps) {
-      let step = await this.compare(sessions, this.options.capacityDurationS);
-      // On a shared machine one burst of other load can fail a step: a failed step gets one retry, and both
-      // attempts are kept in the JSON.
-      if (!step.realTime) {
-        log(`  capacity N=${sessions}: not real-time (${step.failures.join('; ')}); retrying once`);
-        steps.push(step);
-        step = await this.compare(sessions, this.options.capacityDurationS);
-      }
+      if (racing.length === 0) break;
+      const step = await this.compare(sessions, this.options.capacityDurationS, { paths: racing });
       steps.push(step);
-      log(
-        `  capacity N=${sessions}: p99 direct ${step.direct.latency.p99.toFixed(2)} proxy ${step.proxy.latency.p99.toFixed(2)} added ${step.added.p99.toFixed(2)} ms, ` +
-          `lost ${step.proxy.lost}, proxy CPU ${(step.proxy.proxyCpuPct ?? Number.NaN).toFixed(0)}%, gen lag p99 ${step.proxy.lag.p99.toFixed(1)} ms → ${step.realTime ? 'real-time' : 'NOT real-time'}` +
-          (step.proxy.proxyCounters && Object.keys(step.proxy.proxyCounters).length > 0 ? ` ${JSON.stringify(step.proxy.proxyCounters)}` : ''),
-      );
-      if (!step.realTime) {
-        stoppedBecause = `N=${sessions}: ${step.failures.join('; ')}`;
-        break;
+      const failed = racing.filter((target) => step[target]?.realTime !== true);
+      const retry = failed.length === 0 ? undefined : await this.compare(sessions, this.options.capacityDurationS, { paths: failed });
+      if (retry !== undefined) steps.push(retry);
+      for (const target of racing) {
+        const result = (failed.includes(target) ? retry?.[target] : step[target]) as MiddleResult;
+        log(
+          `  ${this.load} capacity N=${sessions} ${target}: p99 added ${result.added.p99.toFixed(2)} ms, lost ${result.path.lost}, ` +
+            `CPU ${(result.path.middleCpuPct ?? Number.NaN).toFixed(0)}%, gen lag p99 ${result.path.lag.p99.toFixed(1)} ms → ${result.realTime ? 'real-time' : 'NOT real-time'}` +
+            (failed.includes(target) ? ' (after a retry)' : '') +
+            (result.path.proxyCounters && Object.keys(result.path.proxyCounters).length > 0 ? ` ${JSON.stringify(result.path.proxyCounters)}` : ''),
+        );
+        if (result.realTime) maxRealTimeSessions[target] = sessions;
+        else stoppedBecause[target] = `N=${sessions}: ${result.failures.join('; ')}`;
       }
-      maxRealTimeSessions = sessions;
+      racing = racing.filter((target) => stoppedBecause[target] === undefined);
     }
-    return { steps, maxRealTimeSessions, stoppedBecause };
+    for (const target of racing) stoppedBecause[target] = 'all steps passed';
+    return { load: this.load, steps, maxRealTimeSessions, stoppedBecause };
   }
 }
 
 export { REPO_ROOT };
+export type { IdleMemory, StreamingMemory };
