@@ -2,11 +2,19 @@
 import 'dotenv/config';
 import { loadConfig } from './config/index.js';
 import { initAudio } from './audio/resampler.js';
-import { createLogger } from './logger/index.js';
+import { createLogger, flushLogs } from './logger/index.js';
 import { startServer } from './app.js';
 import { createAuthenticator } from './auth/index.js';
 import { createMetrics } from './metrics/index.js';
 import { recorderFor } from './recorder/index.js';
+
+/**
+ * However the drain goes (a stuck disk, a dead log reader), the process exits this long after SHUTDOWN_GRACE_MS at
+ * the latest: 0 if the drain had finished, 1 if not. A supervisor must never see a hung process.
+ */
+const EXIT_DEADLINE_MARGIN_MS = 3000;
+/** Time given to the last log lines on the way out. */
+const LOG_FLUSH_MS = 1000;
 
 async function main(): Promise<void> {
   const result = loadConfig(process.env);
@@ -27,15 +35,23 @@ async function main(): Promise<void> {
   logger.info({ url: server.url, page: `${server.httpUrl}/` }, 'ready');
 
   let stopping = false;
+  let drained = false;
+  const exit = (code: number): void => {
+    void flushLogs(LOG_FLUSH_MS).then(() => process.exit(code));
+  };
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
+    setTimeout(() => process.exit(drained ? 0 : 1), config.shutdownGraceMs + EXIT_DEADLINE_MARGIN_MS);
     logger.info({ signal }, 'shutdown requested');
     server.close().then(
-      () => process.exit(0),
+      () => {
+        drained = true;
+        exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -1,6 +1,7 @@
 /** One pino root logger; sessions take a child with their `sessionId`. Keys and tokens are redacted. */
 import { pino } from 'pino';
 import type { Logger, LevelWithSilent } from 'pino';
+import { FdDestination } from './fd-destination.js';
 
 export type { Logger };
 
@@ -19,7 +20,10 @@ const REDACTED_PATHS = [
   '*.authorization',
 ];
 
-/** Creates the process's root logger writing JSON lines to `destination` (stdout by default). */
+/** Standard output, created on first use: one per process, shared by every logger that writes there. */
+let stdout: FdDestination | undefined;
+
+/** Creates the process's root logger writing JSON lines to `destination` (stdout by default, never blocking). */
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -28,6 +32,14 @@ export function createLogger(level: LevelWithSilent, destination?: pino.Destinat
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? (stdout ??= new FdDestination(1)),
   );
+}
+
+/**
+ * Before `process.exit`: waits until the log lines written to stdout are out, at most `timeoutMs` (a reader that
+ * stalls or died must not hold up the exit).
+ */
+export function flushLogs(timeoutMs: number): Promise<void> {
+  return stdout?.flush(timeoutMs) ?? Promise.resolve();
 }
