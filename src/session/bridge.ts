@@ -20,7 +20,6 @@ import type { Metrics, SessionOutcome } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
-import { createSecretScrubber } from '../upstream/redact.js';
 import {
   sessionFromDefaults,
   sessionUpdateEvent,
@@ -96,8 +95,6 @@ export class SessionBridge {
   private readonly timers: SessionTimers;
   private readonly controlRate: ControlRateLimiter;
   private readonly upstreamFaults = new BurstCounter(UPSTREAM_FAULT_LIMIT, 1000);
-  /** Upstream error text reaches the client and the logs only through this: no key, no header value. */
-  private readonly scrub: (text: string) => string;
   private upstreamPongPending = false;
   private upstreamSlowLogged = false;
   /** The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory. */
@@ -133,7 +130,6 @@ export class SessionBridge {
     deps.metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
 
-    this.scrub = createSecretScrubber(settings.upstream.headers);
     this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
     this.timers = new SessionTimers(
       {
@@ -483,7 +479,7 @@ export class SessionBridge {
   private onUpstreamError(event: ServerEvent): void {
     const error = obj(event, 'error');
     const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
-    const message = this.scrub(str(error, 'message') ?? 'The upstream reported an error.');
+    const message = str(error, 'message') ?? 'The upstream reported an error.';
     if (QUIET_UPSTREAM_ERRORS.has(code)) {
       this.log.debug({ upstreamCode: code }, 'harmless upstream error');
       return;
@@ -537,8 +533,7 @@ export class SessionBridge {
     this.close(end.outcome, end.error);
   }
 
-  private onUpstreamClose(code: number, rawReason: string): void {
-    const reason = this.scrub(rawReason);
+  private onUpstreamClose(code: number, reason: string): void {
     this.log.info({ code, reason }, 'upstream closed');
     const end = endForClose(code, reason);
     this.close(end.outcome, end.error);

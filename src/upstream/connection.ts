@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import type { UpstreamConfig } from '../config/index.js';
 import { parseServerEvent, type ServerEvent } from './events.js';
+import { createUpstreamScrubber, type UpstreamScrubber } from './redact.js';
 
 export type UpstreamFailureKind = 'auth' | 'overloaded' | 'unavailable';
 
@@ -15,6 +16,7 @@ export interface UpstreamFailure {
   readonly message: string;
 }
 
+/** Every string an upstream sends reaches these handlers scrubbed of credentials (see `redact.ts`). */
 export interface UpstreamHandlers {
   onOpen(): void;
   onEvent(event: ServerEvent): void;
@@ -39,8 +41,10 @@ export class UpstreamConnection {
   private readonly socket: WebSocket;
   private opened = false;
   private finished = false;
+  private readonly scrubber: UpstreamScrubber;
 
   constructor(config: UpstreamConfig, timeoutMs: number, private readonly handlers: UpstreamHandlers) {
+    this.scrubber = createUpstreamScrubber(config.headers);
     this.socket = new WebSocket(upstreamUrl(config), {
       headers: { ...config.headers },
       perMessageDeflate: false,
@@ -59,7 +63,7 @@ export class UpstreamConnection {
         return;
       }
       const parsed = parseServerEvent(data.toString('utf8'));
-      if (parsed.ok) this.handlers.onEvent(parsed.event);
+      if (parsed.ok) this.handlers.onEvent(this.scrubber.event(parsed.event));
       else this.handlers.onMalformed(parsed.reason);
     });
     this.socket.on('unexpected-response', (_request, response) => {
@@ -78,7 +82,7 @@ export class UpstreamConnection {
       }
       if (this.finished) return;
       this.finished = true;
-      this.handlers.onClose(code, reason.toString('utf8'));
+      this.handlers.onClose(code, this.scrubber.text(reason.toString('utf8')));
     });
   }
 

@@ -161,4 +161,34 @@ describe('upstream faults, each a documented error and close, nothing leaked', (
     expect(String(closed.message)).toContain('closing for');
     expect(c.messages.map((m) => m.data.toString('utf8')).join('')).not.toContain(TEST_API_KEY);
   });
+
+  it('a key echoed in an error code and param, a transcription failure and a close reason reaches neither client nor logs; diagnostics are bounded', async () => {
+    // Not shaped like an OpenAI key: only the match on the configured header value can catch it.
+    const key = 'gateway-secret-0123456789abcdef';
+    const leaky = (s: WebSocket): void => {
+      s.send(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', code: `bad_key_${key}`, param: key, message: `${'x'.repeat(5000)} ${key}` } }));
+      s.send(JSON.stringify({
+        type: 'conversation.item.input_audio_transcription.failed',
+        item_id: 'item_1',
+        content_index: 0,
+        error: { type: 'transcription_error', code: key, message: `cannot use ${key}` },
+      }));
+      setTimeout(() => s.close(4000, `closing for ${key}`), 50);
+    };
+    const p = await proxyOn(await startFaultUpstream({ onReady: leaky }), { OPENAI_API_KEY: key });
+    const c = await connect(p);
+    const [first, transcription] = await c.waitUntil(() => {
+      const errors = c.json.filter((m) => m.type === 'error' && m.fatal === false);
+      return errors.length >= 2 && errors;
+    });
+    expect(first?.upstreamCode).toBe('bad_key_[redacted]');
+    expect(String(first?.message)).toHaveLength(501);
+    expect(String(first?.message).endsWith('…')).toBe(true);
+    expect(transcription).toMatchObject({ upstreamCode: '[redacted]', message: 'Transcription failed: cannot use [redacted]' });
+    const closed = await fatal(c, 'upstream_closed', 1011);
+    expect(String(closed.message)).toContain('closing for [redacted]');
+    expect(c.messages.map((m) => m.data.toString('utf8')).join('')).not.toContain(key);
+    expect(logs.join('')).not.toContain(key);
+    expect(logs.join('')).toContain('bad_key_[redacted]');
+  });
 });
