@@ -1,7 +1,8 @@
 /**
  * Every error a client can see has a stable `code`. This one table says, for each code, whether it ends the
- * session and with which WebSocket close code, and which HTTP status refuses an upgrade for it.
+ * session and with which WebSocket close code; `UPGRADE_REFUSALS` says which HTTP status refuses an upgrade.
  */
+import type { UpgradeRejection } from '../metrics/index.js';
 
 export interface ErrorSpec {
   /** True when the proxy closes the socket right after sending the error. */
@@ -57,6 +58,24 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** An upgrade refused before the handshake: the HTTP status, the metric's reason, and the body's message. */
+export interface UpgradeRefusal {
+  readonly status: number;
+  readonly reason: UpgradeRejection;
+  readonly message: string;
+}
+
+/** Every refusal of an upgrade, in the order the checks run (see docs/security.md). */
+export const UPGRADE_REFUSALS = {
+  path: { status: 404, reason: 'path', message: 'WebSocket upgrades are served on / only.' },
+  draining: { status: 503, reason: 'draining', message: 'The server is shutting down.' },
+  origin: { status: 403, reason: 'origin', message: 'This origin is not allowed.' },
+  auth: { status: 401, reason: 'auth', message: 'Authentication is required.' },
+  capacity: { status: 503, reason: 'capacity', message: 'The server is at capacity; try again later.' },
+  // Counted under `capacity` as it always was: the metric's reasons are part of the product.
+  per_ip: { status: 429, reason: 'capacity', message: 'Too many connections from this address.' },
+} as const satisfies Record<string, UpgradeRefusal>;
 
 /** The JSON `error` event a client receives. */
 export interface ClientErrorEvent {
