@@ -2,7 +2,6 @@
  * Every error a client can see has a stable `code`. This one table says, for each code, whether it ends the
  * session and with which WebSocket close code; `UPGRADE_REFUSALS` says which HTTP status refuses an upgrade.
  */
-import type { UpgradeRejection } from '../metrics/index.js';
 
 export interface ErrorSpec {
   /** True when the proxy closes the socket right after sending the error. */
@@ -58,6 +57,10 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** Why an upgrade was refused, as `audio_proxy_upgrades_rejected_total` labels it. */
+export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity'] as const;
+export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
 
 /** An upgrade refused before the handshake: the HTTP status, the metric's reason, and the body's message. */
 export interface UpgradeRefusal {

@@ -3,10 +3,18 @@
  * Label values come from closed sets; never a session or response id.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ERRORS, UPGRADE_REJECTIONS, type ErrorCode, type UpgradeRejection } from '../errors/index.js';
 
-export type SessionOutcome = 'normal' | 'client_error' | 'upstream_error' | 'expired' | 'shutdown';
-export type UpgradeRejection = 'origin' | 'auth' | 'path' | 'draining' | 'capacity';
-export type DropReason = 'preopen_overflow' | 'interrupted' | 'client_slow' | 'upstream_slow' | 'session_closed';
+export type { UpgradeRejection };
+
+/** The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once. */
+export const SESSION_OUTCOMES = ['normal', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
+export const DIRECTIONS = ['in', 'out'] as const;
+/** `session_closed` is reserved (documented, never counted), so it is not pre-created. */
+export const DROP_REASONS = ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow'] as const;
+export const RESPONSE_STATUSES = ['completed', 'cancelled', 'incomplete', 'failed'] as const;
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+export type DropReason = (typeof DROP_REASONS)[number] | 'session_closed';
 
 /** Voice latency buckets: 10 ms to 10 s. */
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -35,7 +43,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
   const registry = new Registry();
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics: Metrics = {
     registry,
     sessionsActive: new Gauge({ name: 'audio_proxy_sessions_active', help: 'Client sessions open now.', registers }),
     sessionsTotal: new Counter({
@@ -108,4 +116,15 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       registers,
     }),
   };
+  startAtZero(metrics.sessionsTotal, 'outcome', SESSION_OUTCOMES);
+  startAtZero(metrics.upgradesRejected, 'reason', UPGRADE_REJECTIONS);
+  startAtZero(metrics.audioBytes, 'direction', DIRECTIONS);
+  startAtZero(metrics.audioDroppedBytes, 'reason', DROP_REASONS);
+  startAtZero(metrics.responsesTotal, 'status', RESPONSE_STATUSES);
+  startAtZero(metrics.errorsTotal, 'code', Object.keys(ERRORS) as ErrorCode[]);
+  return metrics;
+}
+
+function startAtZero<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): void {
+  for (const value of values) counter.inc({ [label]: value } as Partial<Record<L, string>>, 0);
 }

@@ -81,6 +81,22 @@ describe('metrics an operator scrapes', () => {
     expect(les).toEqual(['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
   });
 
+  it('every series of a closed label set is there at 0 before anything happened (dashboards and alerts work at once)', async () => {
+    proxy = await startProxy();
+    const samples = await scrape();
+    const zeroSeries: [string, string, string[]][] = [
+      ['audio_proxy_sessions_total', 'outcome', ['normal', 'client_error', 'upstream_error', 'expired', 'shutdown']],
+      ['audio_proxy_upgrades_rejected_total', 'reason', ['origin', 'auth', 'path', 'draining', 'capacity']],
+      ['audio_proxy_audio_bytes_total', 'direction', ['in', 'out']],
+      ['audio_proxy_audio_dropped_bytes_total', 'reason', ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow']],
+      ['audio_proxy_responses_total', 'status', ['completed', 'cancelled', 'incomplete', 'failed']],
+      ['audio_proxy_errors_total', 'code', ['invalid_json', 'config_key_locked', 'upstream_unavailable', 'idle_timeout', 'internal_error']],
+    ];
+    for (const [name, label, values] of zeroSeries) {
+      for (const labelValue of values) expect({ name, labelValue, value: sampleValue(samples, name, { [label]: labelValue }) }).toEqual({ name, labelValue, value: 0 });
+    }
+  });
+
   it('a voice turn: sessions, bytes in and out, response status, first-audio latency and frame gaps as the client saw them', async () => {
     proxy = await startProxy();
     const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
