@@ -1,21 +1,26 @@
 /**
- * Wires the server: HTTP routes, the upgrade gate, one SessionBridge per client, heartbeats, and graceful drain.
- * With `UPSTREAM=local` it also starts the emulator in-process and uses it as the upstream.
+ * Wires the server: HTTP routes, the upgrade gate, admission, one SessionBridge per client, heartbeats, and
+ * graceful drain. With `UPSTREAM=local` it also starts the emulator in-process and uses it as the upstream (in a
+ * cluster, the primary runs it and passes its URL). The same code runs alone or as one worker of a cluster: what
+ * differs (who admits connections, what the whole server looks like) comes in through `ServerOptions`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Admitter } from './admission/index.js';
+import { createLocalAdmitter } from './admission/local.js';
 import type { Config, UpstreamConfig } from './config/index.js';
-import { PCM16_RATES } from './audio/formats.js';
 import { createEmulator, type Emulator } from './emulator/index.js';
-import { clientError, CloseCode } from './errors/index.js';
-import { createHttpHandler } from './http/routes.js';
+import { clientError, CloseCode, UPGRADE_REFUSALS, type UpgradeRefusal } from './errors/index.js';
+import { buildInfo } from './http/info.js';
+import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision } from './ws/gate.js';
+
+type Admitted = Extract<GateDecision, { ok: true }>;
 import { parseFormats } from './ws/query.js';
 
 export interface ServerOptions {
@@ -27,6 +32,22 @@ export interface ServerOptions {
   readonly createRecorder?: BridgeDeps['createRecorder'];
   /** Slow-loris guard: a request (an upgrade included) must deliver its headers within this. Default 10 s. */
   readonly headersTimeoutMs?: number;
+  /** Who may open a session. Default: MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP counted in this process. */
+  readonly admitter?: Admitter;
+  /** When this process is one of a cluster's workers: the whole server, as the primary sees it. */
+  readonly cluster?: ClusterMember;
+}
+
+/** What a cluster worker gets from its primary. */
+export interface ClusterMember {
+  readonly workers: number;
+  /** The emulator the primary runs for UPSTREAM=local, shared by every worker. */
+  readonly emulatorUrl?: string;
+  status(): Promise<ServerStatus>;
+  /** The Prometheus text of every worker, aggregated. */
+  metricsText(): Promise<string>;
+  /** This worker's session count changed (the primary sums them for `/health`). */
+  sessionsChanged(count: number): void;
 }
 
 export interface RunningServer {
@@ -43,37 +64,46 @@ export interface RunningServer {
 
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 const PUBLIC_DIR = fileURLToPath(new URL('./http/public/', import.meta.url));
-const VERSION = readVersion();
 
 /** Starts the proxy on `config.host:config.port` (port 0 picks a free one). */
 export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger;
   const metrics = options.metrics ?? createMetrics();
+  const cluster = options.cluster;
   let emulator: Emulator | undefined;
   let upstream: UpstreamConfig = config.upstream;
   if (upstream.kind === 'local') {
-    emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
-    upstream = { ...upstream, url: emulator.url };
-    logger.warn({ url: emulator.url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
+    let url = cluster?.emulatorUrl;
+    if (url === undefined) {
+      emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
+      url = emulator.url;
+      logger.warn({ url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
+    }
+    upstream = { ...upstream, url };
   }
 
   const startedAt = Date.now();
   const sessions = new Set<SessionBridge>();
-  const sockets = new Map<WebSocket, string>();
+  const sockets = new Set<WebSocket>();
   /** Sessions that have closed but may still be finishing their recordings. */
   const finishing = new Set<Promise<void>>();
   let draining = false;
+  const admitter = options.admitter ?? createLocalAdmitter(config.limits);
+  const sessionsChanged = (): void => cluster?.sessionsChanged(sessions.size);
 
-  const info = buildInfo(config, upstream);
-  const gateSettings = { ...config.limits, allowedOrigins: config.allowedOrigins };
+  const info = buildInfo(config, upstream, cluster?.workers ?? 1);
+  const gateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const server: Server = createServer(
     // Node checks these only every connectionsCheckingInterval, so check often enough to honour short timeouts.
     { headersTimeout, requestTimeout: Math.max(headersTimeout, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeout / 2) },
     createHttpHandler({
-      state: () => ({ draining, activeSessions: sessions.size, startedAt }),
+      draining: () => draining,
+      status: cluster
+        ? () => cluster.status()
+        : () => Promise.resolve({ activeSessions: sessions.size, startedAt, workers: { running: 1, configured: 1 } }),
       info,
-      registry: metrics.registry,
+      metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
       publicDir: PUBLIC_DIR,
       logger,
     }),
@@ -86,25 +116,32 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     handleProtocols: (_protocols, request: IncomingMessage & { chosenProtocol?: string }) => request.chosenProtocol ?? false,
   });
 
-  /** Gate, upgrade, and one SessionBridge for the new client. */
+  const refuse = (socket: Duplex, refusal: UpgradeRefusal): void => {
+    metrics.upgradesRejected.inc({ reason: refusal.reason });
+    logger.info({ status: refusal.status, reason: refusal.reason }, 'upgrade refused');
+    abortHandshake(socket, refusal.status, refusal.message);
+  };
+
+  /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
   const onUpgrade = (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer): void => {
-    const decision = checkUpgrade(
-      request,
-      gateSettings,
-      {
-        draining,
-        activeConnections: sockets.size,
-        connectionsFrom: (ip) => countValues(sockets, ip),
-      },
-      options.authenticate,
-    );
-    if (!decision.ok) {
-      metrics.upgradesRejected.inc({ reason: decision.reason });
-      logger.info({ status: decision.status, reason: decision.reason }, 'upgrade refused');
-      abortHandshake(socket, decision.status, decision.message);
-      return;
-    }
+    const decision = checkUpgrade(request, gateSettings, { draining }, options.authenticate);
+    if (!decision.ok) return refuse(socket, decision);
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
+    admitThenUpgrade(request, socket, head, decision).catch((error: unknown) => {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'admission failed');
+      abortHandshake(socket, 500, 'Internal error.');
+    });
+  };
+
+  /** The lease lives as long as the raw socket: released on its close, whichever way it ends. */
+  const admitThenUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer, decision: Admitted): Promise<void> => {
+    const admission = await admitter.admit({ ip: decision.ip, ...(decision.userId === undefined ? {} : { userId: decision.userId }) });
+    if (!admission.ok) return refuse(socket, admission);
+    const { lease } = admission;
+    // While the decision was pending the client may have gone, or the drain begun: give the slot back.
+    if (socket.destroyed) return lease.release();
+    socket.once('close', () => lease.release());
+    if (draining) return refuse(socket, UPGRADE_REFUSALS.draining);
     wss.handleUpgrade(request, socket, head, (client) => {
       // From here the socket is a WebSocket: a failure is a close frame, never an HTTP answer.
       guard(
@@ -112,7 +149,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         'session start',
         () => {
           wss.emit('connection', client, request);
-          sockets.set(client, decision.ip);
+          sockets.add(client);
           client.on('close', () => sockets.delete(client));
           openSession(client, decision);
         },
@@ -121,7 +158,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     });
   };
 
-  const openSession = (client: WebSocket, decision: Extract<GateDecision, { ok: true }>): void => {
+  const openSession = (client: WebSocket, decision: Admitted): void => {
     const formats = parseFormats(decision.target.searchParams);
     if (!formats.ok) {
       metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
@@ -150,12 +187,14 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
         onClosed: (closed) => {
           sessions.delete(closed);
+          sessionsChanged();
           const done = closed.finished().finally(() => finishing.delete(done));
           finishing.add(done);
         },
       },
     );
     sessions.add(bridge);
+    sessionsChanged();
   };
 
   // Every server and socket listener below runs through `guard`: an exception thrown in an event listener would
@@ -177,7 +216,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     client.on('pong', () => alive.add(client));
   });
   const heartbeat = setInterval(() => {
-    for (const client of sockets.keys()) {
+    for (const client of sockets) {
       guard(logger, 'heartbeat', () => {
         if (!alive.has(client)) {
           logger.info('client missed a heartbeat; terminating');
@@ -216,7 +255,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       await waitUntil(() => sessions.size === 0, config.shutdownGraceMs);
       for (const bridge of [...sessions]) bridge.close('shutdown');
       await Promise.allSettled([...finishing]);
-      for (const client of sockets.keys()) client.close(CloseCode.goingAway, 'server shutting down');
+      for (const client of sockets) client.close(CloseCode.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -240,39 +279,6 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   };
 }
 
-/** What `/info` tells operators and frontends: no secrets, no headers. */
-function buildInfo(config: Config, upstream: UpstreamConfig): Record<string, unknown> {
-  return {
-    name: 'realtime-voice-proxy',
-    version: VERSION,
-    protocolVersion: 1,
-    upstream: { kind: upstream.kind, model: upstream.model, simulated: upstream.kind === 'local' },
-    audio: {
-      formats: ['pcm16', 'g711_ulaw', 'g711_alaw'],
-      pcm16Rates: PCM16_RATES,
-      g711Rates: [8000],
-      upstreamFormat: 'audio/pcm 24000 Hz, or G.711 passed through when input and output use the same law',
-      paths: {
-        passthrough: 'same G.711 law in and out, or pcm16 at 24000 Hz both ways: bytes relayed unchanged',
-        transcode: 'any other combination: decoded, resampled to and from 24000 Hz, and encoded',
-      },
-    },
-    limits: {
-      maxFrameBytes: config.maxFrameBytes,
-      preopenBufferMs: config.preopenBufferMs,
-      maxConnections: config.limits.maxConnections,
-      maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
-      maxSessionSeconds: config.limits.maxSessionSeconds,
-      idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
-      controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
-      shutdownGraceMs: config.shutdownGraceMs,
-    },
-    clientConfigKeys: config.limits.clientConfigKeys,
-    auth: config.auth.secret !== null ? 'jwt' : config.auth.token !== null ? 'token' : 'none',
-    recording: config.saveAudio,
-  };
-}
-
 /** Runs one listener's work; an exception is logged and `recover` cleans up, instead of reaching the process. */
 function guard(logger: Logger, listener: string, work: () => void, recover?: () => void): void {
   try {
@@ -287,22 +293,7 @@ function guard(logger: Logger, listener: string, work: () => void, recover?: () 
   }
 }
 
-function countValues<K>(map: Map<K, string>, value: string): number {
-  let count = 0;
-  for (const entry of map.values()) if (entry === value) count += 1;
-  return count;
-}
-
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-}
-
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }

@@ -1,21 +1,26 @@
 /** Plain HTTP: health, readiness, info, Prometheus metrics, the demo page; JSON 404 for anything else. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Logger } from '../logger/index.js';
 import { parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static.js';
 
-export interface HttpState {
-  readonly draining: boolean;
+/** The whole server as `/health` describes it: one process, or every worker of a cluster. */
+export interface ServerStatus {
   readonly activeSessions: number;
+  /** When the server (the cluster's primary) started, epoch ms. */
   readonly startedAt: number;
+  readonly workers: { readonly running: number; readonly configured: number };
 }
 
 export interface HttpDeps {
-  readonly state: () => HttpState;
+  /** True once this process drains: `/ready` turns 503. */
+  readonly draining: () => boolean;
+  readonly status: () => Promise<ServerStatus>;
   /** The `/info` document (built once: it never holds a secret). */
   readonly info: Readonly<Record<string, unknown>>;
-  readonly registry: Registry;
+  /** The Prometheus text exposition of the whole server. */
+  readonly metrics: () => Promise<string>;
   readonly publicDir: string;
   readonly logger: Logger;
 }
@@ -41,25 +46,29 @@ async function handle(deps: HttpDeps, request: IncomingMessage, response: Server
     sendJson(response, 405, { error: { status: 405, message: 'Only GET and HEAD are served.' } });
     return;
   }
-  const state = deps.state();
   switch (path) {
-    case '/health':
+    case '/health': {
+      const status = await deps.status();
       sendJson(response, 200, {
         status: 'ok',
-        uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000),
-        activeSessions: state.activeSessions,
-        draining: state.draining,
+        uptimeSeconds: Math.round((Date.now() - status.startedAt) / 1000),
+        activeSessions: status.activeSessions,
+        draining: deps.draining(),
+        workers: status.workers,
       });
       return;
-    case '/ready':
-      sendJson(response, state.draining ? 503 : 200, { ready: !state.draining });
+    }
+    case '/ready': {
+      const draining = deps.draining();
+      sendJson(response, draining ? 503 : 200, { ready: !draining });
       return;
+    }
     case '/info':
       sendJson(response, 200, deps.info);
       return;
     case '/metrics': {
-      const body = await deps.registry.metrics();
-      response.writeHead(200, { 'Content-Type': deps.registry.contentType, 'Cache-Control': 'no-store' });
+      const body = await deps.metrics();
+      response.writeHead(200, { 'Content-Type': Registry.PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' });
       response.end(request.method === 'HEAD' ? undefined : body);
       return;
     }

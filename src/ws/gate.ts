@@ -5,19 +5,15 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseRequestTarget, type RequestTarget } from '../http/request-target.js';
-import type { UpgradeRejection } from '../metrics/index.js';
+import { UPGRADE_REFUSALS, type UpgradeRefusal } from '../errors/index.js';
 
 export interface GateSettings {
   readonly allowedOrigins: readonly string[];
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
   readonly trustProxy: boolean;
 }
 
 export interface GateState {
   readonly draining: boolean;
-  readonly activeConnections: number;
-  connectionsFrom(ip: string): number;
 }
 
 /** Checks the credentials of an upgrade; returns the user id (for logs) or a refusal message. */
@@ -25,25 +21,27 @@ export type Authenticator = (request: IncomingMessage, target: RequestTarget) =>
 
 export type GateDecision =
   | { readonly ok: true; readonly target: RequestTarget; readonly ip: string; readonly userId?: string; readonly protocol?: string }
-  | { readonly ok: false; readonly status: number; readonly reason: UpgradeRejection; readonly message: string };
+  | ({ readonly ok: false } & UpgradeRefusal);
 
-/** Decides whether an upgrade request may proceed. Order: path, draining, origin, auth, capacity, per-IP. */
+/**
+ * Decides whether an upgrade request may proceed, from the request alone. Order: path, draining, origin, auth.
+ * The connection limits come after, from admission (`src/admission/`), so an unauthenticated client learns
+ * nothing about capacity.
+ */
 export function checkUpgrade(request: IncomingMessage, settings: GateSettings, state: GateState, authenticate?: Authenticator): GateDecision {
   const target = parseRequestTarget(request.url);
-  if (target?.pathname !== '/') return refuse(404, 'path', 'WebSocket upgrades are served on / only.');
-  if (state.draining) return refuse(503, 'draining', 'The server is shutting down.');
-  if (!originAllowed(request, settings.allowedOrigins)) return refuse(403, 'origin', 'This origin is not allowed.');
+  if (target?.pathname !== '/') return refuse(UPGRADE_REFUSALS.path);
+  if (state.draining) return refuse(UPGRADE_REFUSALS.draining);
+  if (!originAllowed(request, settings.allowedOrigins)) return refuse(UPGRADE_REFUSALS.origin);
   let userId: string | undefined;
   let protocol: string | undefined;
   if (authenticate) {
     const auth = authenticate(request, target);
-    if (!auth.ok) return refuse(401, 'auth', auth.message);
+    if (!auth.ok) return refuse({ ...UPGRADE_REFUSALS.auth, message: auth.message });
     userId = auth.userId;
     protocol = auth.protocol;
   }
-  if (state.activeConnections >= settings.maxConnections) return refuse(503, 'capacity', 'The server is at capacity; try again later.');
   const ip = clientIp(request, settings.trustProxy);
-  if (state.connectionsFrom(ip) >= settings.maxConnectionsPerIp) return refuse(429, 'capacity', 'Too many connections from this address.');
   return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
 }
 
@@ -87,6 +85,6 @@ export function abortHandshake(socket: Duplex, status: number, message: string, 
   socket.destroy();
 }
 
-function refuse(status: number, reason: UpgradeRejection, message: string): GateDecision {
-  return { ok: false, status, reason, message };
+function refuse(refusal: UpgradeRefusal): GateDecision {
+  return { ok: false, ...refusal };
 }

@@ -32,8 +32,8 @@ export async function startProxy(
     /** Where the proxy's log lines go (at LOG_LEVEL), e.g. to grep them for secrets. */
     logStream?: { write(line: string): void };
     headersTimeoutMs?: number;
-    /** Replaces the server's authenticator or recorder factory (e.g. with one that throws). */
-    server?: Pick<ServerOptions, 'authenticate' | 'createRecorder'>;
+    /** Replaces the server's authenticator, recorder factory or admitter (e.g. with one that throws, or waits). */
+    server?: Pick<ServerOptions, 'authenticate' | 'createRecorder' | 'admitter'>;
   } = {},
 ): Promise<TestProxy> {
   await initAudio();

@@ -3,19 +3,14 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { abortHandshake, checkUpgrade, clientIp, originAllowed, type Authenticator, type GateSettings, type GateState } from '../../src/ws/gate.js';
 
-const SETTINGS: GateSettings = { allowedOrigins: ['https://app.example'], maxConnections: 3, maxConnectionsPerIp: 2, trustProxy: false };
+const SETTINGS: GateSettings = { allowedOrigins: ['https://app.example'], trustProxy: false };
 
 function request(url: string, headers: Record<string, string> = {}, remoteAddress = '10.0.0.1'): IncomingMessage {
   return { url, headers: { host: 'proxy.example', ...headers }, socket: { remoteAddress } } as unknown as IncomingMessage;
 }
 
-function state(overrides: Partial<{ draining: boolean; activeConnections: number; perIp: Record<string, number> }> = {}): GateState {
-  const perIp = overrides.perIp ?? {};
-  return {
-    draining: overrides.draining ?? false,
-    activeConnections: overrides.activeConnections ?? 0,
-    connectionsFrom: (ip) => perIp[ip] ?? 0,
-  };
+function state(overrides: Partial<GateState> = {}): GateState {
+  return { draining: overrides.draining ?? false };
 }
 
 const allow: Authenticator = () => ({ ok: true, userId: 'alice', protocol: 'voice.v1' });
@@ -33,35 +28,27 @@ describe('checkUpgrade', () => {
     ['draining', request('/'), state({ draining: true }), undefined, 503, 'draining'],
     ['a foreign origin', request('/', { origin: 'https://evil.example' }), state(), undefined, 403, 'origin'],
     ['a failed auth', request('/'), state(), deny, 401, 'auth'],
-    ['MAX_CONNECTIONS reached', request('/'), state({ activeConnections: 3 }), undefined, 503, 'capacity'],
-    ['MAX_CONNECTIONS_PER_IP reached', request('/'), state({ perIp: { '10.0.0.1': 2 } }), undefined, 429, 'capacity'],
   ])('refuses %s', (_name, req, st, auth, status, reason) => {
     expect(checkUpgrade(req, SETTINGS, st, auth)).toMatchObject({ ok: false, status, reason });
   });
 
-  it('checks in order: path, draining, origin, auth, capacity, per-IP', () => {
-    const everythingWrong = state({ draining: true, activeConnections: 99, perIp: { '10.0.0.1': 99 } });
+  it('checks in order: path, draining, origin, auth (the connection limits come after, from admission)', () => {
+    const draining = state({ draining: true });
     const evil = { origin: 'https://evil.example' };
-    expect(checkUpgrade(request('/x', evil), SETTINGS, everythingWrong, deny)).toMatchObject({ status: 404 });
-    expect(checkUpgrade(request('/', evil), SETTINGS, everythingWrong, deny)).toMatchObject({ status: 503, reason: 'draining' });
-    expect(checkUpgrade(request('/', evil), SETTINGS, { ...everythingWrong, draining: false }, deny)).toMatchObject({ status: 403 });
-    expect(checkUpgrade(request('/'), SETTINGS, { ...everythingWrong, draining: false }, deny)).toMatchObject({ status: 401 });
-    expect(checkUpgrade(request('/'), SETTINGS, { ...everythingWrong, draining: false }, allow)).toMatchObject({ status: 503, reason: 'capacity' });
-  });
-
-  it('an unauthenticated client learns nothing about capacity (401 before 503)', () => {
-    expect(checkUpgrade(request('/'), SETTINGS, state({ activeConnections: 3 }), deny)).toMatchObject({ status: 401 });
+    expect(checkUpgrade(request('/x', evil), SETTINGS, draining, deny)).toMatchObject({ status: 404 });
+    expect(checkUpgrade(request('/', evil), SETTINGS, draining, deny)).toMatchObject({ status: 503, reason: 'draining' });
+    expect(checkUpgrade(request('/', evil), SETTINGS, state(), deny)).toMatchObject({ status: 403 });
+    expect(checkUpgrade(request('/'), SETTINGS, state(), deny)).toMatchObject({ status: 401, message: 'A token is required.' });
   });
 
   it('passes the user id and the chosen subprotocol on', () => {
     expect(checkUpgrade(request('/'), SETTINGS, state(), allow)).toMatchObject({ ok: true, userId: 'alice', protocol: 'voice.v1' });
   });
 
-  it('per-IP limit counts the X-Forwarded-For address only with TRUST_PROXY', () => {
+  it('the address admission counts is the X-Forwarded-For one only with TRUST_PROXY', () => {
     const req = request('/', { 'x-forwarded-for': '203.0.113.7' }, '127.0.0.1');
-    const busy = state({ perIp: { '203.0.113.7': 2 } });
-    expect(checkUpgrade(req, SETTINGS, busy)).toMatchObject({ ok: true, ip: '127.0.0.1' });
-    expect(checkUpgrade(req, { ...SETTINGS, trustProxy: true }, busy)).toMatchObject({ ok: false, status: 429 });
+    expect(checkUpgrade(req, SETTINGS, state())).toMatchObject({ ok: true, ip: '127.0.0.1' });
+    expect(checkUpgrade(req, { ...SETTINGS, trustProxy: true }, state())).toMatchObject({ ok: true, ip: '203.0.113.7' });
   });
 });
 
