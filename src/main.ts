@@ -1,20 +1,18 @@
-/** Process entry point: load configuration (exit 1 listing every problem), start, drain on SIGTERM/SIGINT, exit 0. */
-import 'dotenv/config';
-import { loadConfig } from './config/index.js';
-import { initAudio } from './audio/resampler.js';
-import { createLogger, flushLogs } from './logger/index.js';
-import { startServer } from './app.js';
-import { createAuthenticator } from './auth/index.js';
-import { createMetrics } from './metrics/index.js';
-import { recorderFor } from './recorder/index.js';
-
 /**
- * However the drain goes (a stuck disk, a dead log reader), the process exits this long after SHUTDOWN_GRACE_MS at
- * the latest: 0 if the drain had finished, 1 if not. A supervisor must never see a hung process.
+ * Process entry point: load configuration (exit 1 listing every problem), then run as one process (WORKERS=1), as
+ * a cluster's primary (WORKERS>1 or auto), or as one of its workers. SIGTERM/SIGINT to the process a supervisor
+ * started drain it (src/cluster/signals.ts) and it exits 0.
  */
-const EXIT_DEADLINE_MARGIN_MS = 3000;
-/** Time given to the last log lines on the way out. */
-const LOG_FLUSH_MS = 1000;
+import 'dotenv/config';
+import cluster from 'node:cluster';
+import type { ServerOptions } from './app.js';
+import { availableCpus } from './cluster/cpus.js';
+import { armExitDeadline, exitAfterLogs } from './cluster/exit.js';
+import { readPlacement } from './cluster/messages.js';
+import { onShutdownSignals } from './cluster/signals.js';
+import { loadConfig, type Config } from './config/index.js';
+import { createLogger, type Logger } from './logger/index.js';
+import type { Metrics } from './metrics/index.js';
 
 async function main(): Promise<void> {
   const result = loadConfig(process.env);
@@ -24,39 +22,80 @@ async function main(): Promise<void> {
   }
   const config = result.config;
   const logger = createLogger(config.logLevel);
+  try {
+    if (cluster.isWorker) {
+      const { runWorker } = await import('./cluster/worker.js');
+      await runWorker(config, await serverOptions(config, logger.child({ worker: readPlacement(process.env).slot })));
+      return;
+    }
+    const workers = config.workers === 'auto' ? availableCpus() : config.workers;
+    if (workers > 1) {
+      // The primary serves no client: it loads neither the session code nor the audio code.
+      const { runPrimary } = await import('./cluster/primary.js');
+      await runPrimary(config, workers, logger);
+      return;
+    }
+    await runSingleProcess(config, logger);
+  } catch (error) {
+    process.stderr.write(`${describeStartupFailure(error, config)}\n`);
+    process.exit(1);
+  }
+}
+
+/** WORKERS=1: this process serves every client. */
+async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
+  const { startServer } = await import('./app.js');
+  const server = await startServer(config, await serverOptions(config, logger));
+  logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, workers: 1 }, 'ready');
+  let drained = false;
+  onShutdownSignals({
+    drain: (signal) => {
+      logger.info({ signal }, 'shutdown requested');
+      armExitDeadline(config.shutdownGraceMs, () => drained);
+      server.close().then(
+        () => {
+          drained = true;
+          exitAfterLogs(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+          exitAfterLogs(1);
+        },
+      );
+    },
+    force: (signal) => {
+      logger.warn({ signal }, 'second interrupt: stopping at once');
+      exitAfterLogs(1);
+    },
+    ignored: (signal) => logger.info({ signal }, 'already draining'),
+  });
+}
+
+/** What a serving process needs besides the configuration: audio tables, metrics, auth, recording. */
+async function serverOptions(config: Config, logger: Logger): Promise<ServerOptions & { metrics: Metrics }> {
+  const [{ initAudio }, { createMetrics }, { createAuthenticator }, { recorderFor }] = await Promise.all([
+    import('./audio/resampler.js'),
+    import('./metrics/index.js'),
+    import('./auth/index.js'),
+    import('./recorder/index.js'),
+  ]);
   await initAudio();
   const metrics = createMetrics();
-  const server = await startServer(config, {
-    logger,
-    metrics,
-    authenticate: createAuthenticator(config.auth),
-    createRecorder: recorderFor(config, { metrics, logger }),
-  });
-  logger.info({ url: server.url, page: `${server.httpUrl}/` }, 'ready');
+  return { logger, metrics, authenticate: createAuthenticator(config.auth), createRecorder: recorderFor(config, { metrics, logger }) };
+}
 
-  let stopping = false;
-  let drained = false;
-  const exit = (code: number): void => {
-    void flushLogs(LOG_FLUSH_MS).then(() => process.exit(code));
-  };
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    setTimeout(() => process.exit(drained ? 0 : 1), config.shutdownGraceMs + EXIT_DEADLINE_MARGIN_MS);
-    logger.info({ signal }, 'shutdown requested');
-    server.close().then(
-      () => {
-        drained = true;
-        exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-        exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+/** A failure to start, in words an operator can act on; a stack trace only for what nobody foresaw. */
+function describeStartupFailure(error: unknown, { port, host }: Config): string {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EADDRINUSE':
+      return `error: port ${port} on ${host} is already in use. Stop the other server, or set PORT to a free port (PORT=0 picks one).`;
+    case 'EACCES':
+      return `error: no permission to listen on port ${port}. Ports below 1024 need root or CAP_NET_BIND_SERVICE; set PORT to 1024 or above.`;
+    case 'EADDRNOTAVAIL':
+      return `error: HOST ${host} is not an address of this machine. Set HOST to one of its addresses, or 0.0.0.0 for all.`;
+    default:
+      return `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  }
 }
 
 main().catch((error: unknown) => {

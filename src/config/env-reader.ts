@@ -32,6 +32,17 @@ export class EnvReader {
     return this.inRange(name, Number(value), fallback, min, max);
   }
 
+  /** A whole number, or the word `auto`. */
+  countOrAuto(name: string, fallback: number, min: number, max: number): number | 'auto' {
+    if (this.optional(name)?.toLowerCase() === 'auto') return 'auto';
+    const value = this.optional(name);
+    if (value !== undefined && !/^\d+$/.test(value)) {
+      this.problem(name, `must be auto or a whole number from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return this.int(name, fallback, min, max);
+  }
+
   number(name: string, fallback: number, min: number, max: number): number {
     const value = this.optional(name);
     if (value === undefined) return fallback;

@@ -33,6 +33,8 @@ export interface SessionDefaults {
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Processes serving clients: 1 (no cluster), a number, or `auto` (the CPUs this process may use). */
+  readonly workers: number | 'auto';
   readonly upstream: UpstreamConfig;
   /** Allowed browser origins; `*` only when set explicitly. The server's own origin is always allowed. */
   readonly allowedOrigins: readonly string[];
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const config: Config = {
     port,
     host,
+    workers: r.countOrAuto('WORKERS', 1, 1, 64),
     upstream,
     allowedOrigins: r.list('ALLOWED_ORIGINS', ['http://localhost:5173']),
     session,

@@ -15,7 +15,18 @@ describe('loadConfig', () => {
     expect(config.shutdownGraceMs).toBe(10000);
     expect(config.session).toMatchObject({ voice: 'marin', turnDetection: 'server_vad', vadThreshold: 0.5 });
     expect(config.limits.clientConfigKeys).not.toContain('instructions');
+    expect(config.workers).toBe(1);
     expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('WORKERS: a number from 1 to 64 or auto; anything else is reported by name', () => {
+    expect(loadConfig({ WORKERS: '4' })).toMatchObject({ ok: true, config: { workers: 4 } });
+    expect(loadConfig({ WORKERS: 'AUTO' })).toMatchObject({ ok: true, config: { workers: 'auto' } });
+    for (const bad of ['0', '65', 'two', '1.5', '-1']) {
+      const result = loadConfig({ WORKERS: bad });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors.join('\n')).toMatch(/^WORKERS /);
+    }
   });
 
   it('uses OpenAI when a key is set, with optional org and project headers', () => {

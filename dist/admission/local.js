@@ -1,0 +1,48 @@
+/** In-process admission: the connection counts of one process (single-process mode, or the cluster's primary). */
+import { UPGRADE_REFUSALS } from '../errors/index.js';
+import { allOf, leaseOf } from './index.js';
+/** MAX_CONNECTIONS then MAX_CONNECTIONS_PER_IP, counted in this process. */
+export function createLocalAdmitter(limits) {
+    return allOf([
+        connectionLimit(limits.maxConnections),
+        perKeyLimit(limits.maxConnectionsPerIp, (request) => request.ip, UPGRADE_REFUSALS.per_ip),
+    ]);
+}
+/** At most `max` connections at once (503 beyond). */
+export function connectionLimit(max) {
+    let held = 0;
+    return {
+        admit: () => {
+            if (held >= max)
+                return Promise.resolve({ ok: false, ...UPGRADE_REFUSALS.capacity });
+            held += 1;
+            return Promise.resolve({ ok: true, lease: leaseOf(() => (held -= 1)) });
+        },
+    };
+}
+/** At most `max` connections per key (a request without a key passes); `refusal` beyond. */
+export function perKeyLimit(max, keyOf, refusal) {
+    const held = new Map();
+    return {
+        admit: (request) => {
+            const key = keyOf(request);
+            if (key === undefined)
+                return Promise.resolve({ ok: true, lease: leaseOf(() => { }) });
+            const count = held.get(key) ?? 0;
+            if (count >= max)
+                return Promise.resolve({ ok: false, ...refusal });
+            held.set(key, count + 1);
+            return Promise.resolve({
+                ok: true,
+                lease: leaseOf(() => {
+                    const left = (held.get(key) ?? 1) - 1;
+                    // Forget idle keys, so the map holds only addresses with open connections.
+                    if (left === 0)
+                        held.delete(key);
+                    else
+                        held.set(key, left);
+                }),
+            });
+        },
+    };
+}

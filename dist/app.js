@@ -1,0 +1,238 @@
+/**
+ * Wires the server: HTTP routes, the upgrade gate, admission, one SessionBridge per client, heartbeats, and
+ * graceful drain. With `UPSTREAM=local` it also starts the emulator in-process and uses it as the upstream (in a
+ * cluster, the primary runs it and passes its URL). The same code runs alone or as one worker of a cluster: what
+ * differs (who admits connections, what the whole server looks like) comes in through `ServerOptions`.
+ */
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { createLocalAdmitter } from './admission/local.js';
+import { createEmulator } from './emulator/index.js';
+import { clientError, CloseCode, UPGRADE_REFUSALS } from './errors/index.js';
+import { buildInfo } from './http/info.js';
+import { createHttpHandler } from './http/routes.js';
+import { createMetrics } from './metrics/index.js';
+import { SessionBridge } from './session/bridge.js';
+import { abortHandshake, checkUpgrade } from './ws/gate.js';
+import { parseFormats } from './ws/query.js';
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const PUBLIC_DIR = fileURLToPath(new URL('./http/public/', import.meta.url));
+/** Starts the proxy on `config.host:config.port` (port 0 picks a free one). */
+export async function startServer(config, options) {
+    const logger = options.logger;
+    const metrics = options.metrics ?? createMetrics();
+    const cluster = options.cluster;
+    let emulator;
+    let upstream = config.upstream;
+    if (upstream.kind === 'local') {
+        let url = cluster?.emulatorUrl;
+        if (url === undefined) {
+            emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
+            url = emulator.url;
+            logger.warn({ url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
+        }
+        upstream = { ...upstream, url };
+    }
+    const startedAt = Date.now();
+    const sessions = new Set();
+    const sockets = new Set();
+    /** Sessions that have closed but may still be finishing their recordings. */
+    const finishing = new Set();
+    let draining = false;
+    const admitter = options.admitter ?? createLocalAdmitter(config.limits);
+    const sessionsChanged = () => cluster?.sessionsChanged(sessions.size);
+    const info = buildInfo(config, upstream, cluster?.workers ?? 1);
+    const gateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
+    const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const server = createServer(
+    // Node checks these only every connectionsCheckingInterval, so check often enough to honour short timeouts.
+    { headersTimeout, requestTimeout: Math.max(headersTimeout, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeout / 2) }, createHttpHandler({
+        draining: () => draining,
+        status: cluster
+            ? () => cluster.status()
+            : () => Promise.resolve({ activeSessions: sessions.size, startedAt, workers: { running: 1, configured: 1 } }),
+        info,
+        metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
+        publicDir: PUBLIC_DIR,
+        logger,
+    }));
+    const wss = new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        maxPayload: config.maxFrameBytes,
+        // The gate already chose the subprotocol (if any); echo only that one.
+        handleProtocols: (_protocols, request) => request.chosenProtocol ?? false,
+    });
+    const refuse = (socket, refusal) => {
+        metrics.upgradesRejected.inc({ reason: refusal.reason });
+        logger.info({ status: refusal.status, reason: refusal.reason }, 'upgrade refused');
+        abortHandshake(socket, refusal.status, refusal.message);
+    };
+    /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
+    const onUpgrade = (request, socket, head) => {
+        const decision = checkUpgrade(request, gateSettings, { draining }, options.authenticate);
+        if (!decision.ok)
+            return refuse(socket, decision);
+        if (decision.protocol !== undefined)
+            request.chosenProtocol = decision.protocol;
+        admitThenUpgrade(request, socket, head, decision).catch((error) => {
+            logger.error({ err: error instanceof Error ? error.message : String(error) }, 'admission failed');
+            abortHandshake(socket, 500, 'Internal error.');
+        });
+    };
+    /** The lease lives as long as the raw socket: released on its close, whichever way it ends. */
+    const admitThenUpgrade = async (request, socket, head, decision) => {
+        const admission = await admitter.admit({ ip: decision.ip, ...(decision.userId === undefined ? {} : { userId: decision.userId }) });
+        if (!admission.ok)
+            return refuse(socket, admission);
+        const { lease } = admission;
+        // While the decision was pending the client may have gone, or the drain begun: give the slot back.
+        if (socket.destroyed)
+            return lease.release();
+        socket.once('close', () => lease.release());
+        if (draining)
+            return refuse(socket, UPGRADE_REFUSALS.draining);
+        wss.handleUpgrade(request, socket, head, (client) => {
+            // From here the socket is a WebSocket: a failure is a close frame, never an HTTP answer.
+            guard(logger, 'session start', () => {
+                wss.emit('connection', client, request);
+                sockets.add(client);
+                client.on('close', () => sockets.delete(client));
+                openSession(client, decision);
+            }, () => client.close(CloseCode.upstreamFailure, 'internal_error'));
+        });
+    };
+    const openSession = (client, decision) => {
+        const formats = parseFormats(decision.target.searchParams);
+        if (!formats.ok) {
+            metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
+            client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
+            client.close(CloseCode.policy, 'invalid_audio_format');
+            return;
+        }
+        const bridge = new SessionBridge(client, formats.formats, {
+            upstream,
+            sessionDefaults: config.session,
+            preopenBufferMs: config.preopenBufferMs,
+            upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
+            clientConfigKeys: config.limits.clientConfigKeys,
+            clientHighWaterMs: config.limits.clientHighWaterMs,
+            maxSessionMs: config.limits.maxSessionSeconds * 1000,
+            idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+            controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
+            heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
+        }, {
+            logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
+            metrics,
+            ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
+            onClosed: (closed) => {
+                sessions.delete(closed);
+                sessionsChanged();
+                const done = closed.finished().finally(() => finishing.delete(done));
+                finishing.add(done);
+            },
+        });
+        sessions.add(bridge);
+        sessionsChanged();
+    };
+    // Every server and socket listener below runs through `guard`: an exception thrown in an event listener would
+    // otherwise reach the process and end every session on it. (Session handlers have their own guard.)
+    server.on('upgrade', (request, socket, head) => {
+        socket.on('error', () => socket.destroy());
+        guard(logger, 'upgrade', () => onUpgrade(request, socket, head), () => {
+            abortHandshake(socket, 500, 'Internal error.');
+        });
+    });
+    // Heartbeat: a client that has not answered the previous ping is gone (half-open TCP); terminate it so its
+    // session closes and everything it held is released.
+    const alive = new WeakSet();
+    wss.on('connection', (client) => {
+        // A WebSocket that emits 'error' with no listener throws; the session (if one opens) logs its own errors.
+        client.on('error', () => undefined);
+        alive.add(client);
+        client.on('pong', () => alive.add(client));
+    });
+    const heartbeat = setInterval(() => {
+        for (const client of sockets) {
+            guard(logger, 'heartbeat', () => {
+                if (!alive.has(client)) {
+                    logger.info('client missed a heartbeat; terminating');
+                    client.terminate();
+                    return;
+                }
+                alive.delete(client);
+                client.ping();
+            });
+        }
+    }, config.limits.heartbeatIntervalMs);
+    heartbeat.unref();
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    // After listening, the server emits 'error' for failed accepts (e.g. out of file descriptors, when libuv's own
+    // EMFILE fallback fails); unhandled, that would end the process.
+    server.on('error', (error) => logger.error({ err: error.message }, 'server error'));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model }, 'listening');
+    let closing;
+    const close = () => {
+        closing ??= (async () => {
+            draining = true;
+            clearInterval(heartbeat);
+            logger.info({ sessions: sessions.size, graceMs: config.shutdownGraceMs }, 'draining');
+            for (const bridge of sessions)
+                bridge.drain(config.shutdownGraceMs);
+            await waitUntil(() => sessions.size === 0, config.shutdownGraceMs);
+            for (const bridge of [...sessions])
+                bridge.close('shutdown');
+            await Promise.allSettled([...finishing]);
+            for (const client of sockets)
+                client.close(CloseCode.goingAway, 'server shutting down');
+            await new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            });
+            wss.close();
+            await emulator?.close();
+            logger.info('stopped');
+        })();
+        return closing;
+    };
+    return {
+        url: `ws://${displayHost}:${port}/`,
+        httpUrl: `http://${displayHost}:${port}`,
+        port,
+        metrics,
+        get activeSessions() {
+            return sessions.size;
+        },
+        close,
+    };
+}
+/** Runs one listener's work; an exception is logged and `recover` cleans up, instead of reaching the process. */
+function guard(logger, listener, work, recover) {
+    try {
+        work();
+    }
+    catch (error) {
+        logger.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), listener }, 'listener failed');
+        try {
+            recover?.();
+        }
+        catch {
+            // Recovery is best effort (the socket may already be gone); the exception must still stop here.
+        }
+    }
+}
+async function waitUntil(condition, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition() && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+}

@@ -1,0 +1,83 @@
+/**
+ * Per-session audio converters between a client's format and the upstream's: decode → resample → encode, or
+ * nothing at all when both sides already agree (the input Buffer is returned as is, no copy).
+ */
+import { G711_RATE, UPSTREAM_PCM_RATE } from './formats.js';
+import { alawDecode, alawEncode, ulawDecode, ulawEncode } from './g711.js';
+import { pcm16Bytes, pcm16Samples } from './pcm16.js';
+import { createResampler } from './resampler.js';
+const UPSTREAM_PCM = { type: 'audio/pcm', rate: UPSTREAM_PCM_RATE };
+/**
+ * The upstream formats for a session: when input and output use the same G.711 law, that law both ways (the
+ * realtime API accepts it natively, so bytes pass untouched); otherwise 24 kHz PCM. `passThrough` is true when
+ * neither direction converts anything.
+ */
+export function chooseUpstreamFormat(input, output) {
+    if (input.encoding === output.encoding && input.encoding !== 'pcm16') {
+        const law = input.encoding === 'g711_ulaw' ? { type: 'audio/pcmu' } : { type: 'audio/pcma' };
+        return { input: law, output: law, passThrough: true };
+    }
+    const passThrough = isPcm24k(input) && isPcm24k(output);
+    return { input: UPSTREAM_PCM, output: UPSTREAM_PCM, passThrough };
+}
+/** Client → upstream. */
+export function createInboundConverter(client, upstream) {
+    if (sameFormat(client, upstream))
+        return PASS_THROUGH;
+    return chain(decoder(clientCodec(client)), createResampler(client.rate, upstreamRate(upstream)), encoder(upstreamCodec(upstream)));
+}
+/** Upstream → client. */
+export function createOutboundConverter(upstream, client) {
+    if (sameFormat(client, upstream))
+        return PASS_THROUGH;
+    return chain(decoder(upstreamCodec(upstream)), createResampler(upstreamRate(upstream), client.rate), encoder(clientCodec(client)));
+}
+const PASS_THROUGH = { push: (chunk) => chunk, flush: () => Buffer.alloc(0), passThrough: true };
+function chain(decode, resampler, encode) {
+    const same = resampler.fromRate === resampler.toRate;
+    return {
+        passThrough: false,
+        push: (chunk) => encode(same ? decode(chunk) : resampler.push(decode(chunk))),
+        flush: () => (same ? Buffer.alloc(0) : encode(resampler.flush())),
+    };
+}
+function clientCodec(format) {
+    return format.encoding === 'g711_ulaw' ? 'ulaw' : format.encoding === 'g711_alaw' ? 'alaw' : 'pcm16';
+}
+function upstreamCodec(format) {
+    return format.type === 'audio/pcmu' ? 'ulaw' : format.type === 'audio/pcma' ? 'alaw' : 'pcm16';
+}
+/** Codec bytes → PCM16LE bytes. */
+function decoder(codec) {
+    if (codec === 'ulaw')
+        return (data) => pcm16Bytes(ulawDecode(data));
+    if (codec === 'alaw')
+        return (data) => pcm16Bytes(alawDecode(data));
+    return (data) => data;
+}
+/** PCM16LE bytes → codec bytes. */
+function encoder(codec) {
+    if (codec === 'ulaw')
+        return (pcm) => asBuffer(ulawEncode(pcm16Samples(pcm)));
+    if (codec === 'alaw')
+        return (pcm) => asBuffer(alawEncode(pcm16Samples(pcm)));
+    return (pcm) => pcm;
+}
+function asBuffer(bytes) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+function isPcm24k(format) {
+    return format.encoding === 'pcm16' && format.rate === UPSTREAM_PCM_RATE;
+}
+function sameFormat(client, upstream) {
+    if (upstream.type === 'audio/pcm')
+        return isPcm24k(client);
+    return clientCodec(client) === upstreamCodec(upstream);
+}
+function upstreamRate(upstream) {
+    return upstream.type === 'audio/pcm' ? upstream.rate : G711_RATE;
+}
+/** Bytes per ms of an upstream format: 48 for 24 kHz PCM16, 8 for G.711. */
+export function upstreamBytesPerMs(format) {
+    return format.type === 'audio/pcm' ? (format.rate * 2) / 1000 : G711_RATE / 1000;
+}

@@ -1,0 +1,129 @@
+/** Typed reads of environment variables that collect every problem, named by variable, instead of throwing. */
+export class EnvReader {
+    env;
+    problems = [];
+    /** Every variable asked for, set or not: what the configuration reads (deploy files are checked against it). */
+    names = new Set();
+    constructor(env) {
+        this.env = env;
+    }
+    raw(name) {
+        this.names.add(name);
+        return this.env[name];
+    }
+    problem(name, message) {
+        this.problems.push(`${name} ${message}`);
+    }
+    /** The trimmed value, or undefined when unset or empty. */
+    optional(name) {
+        const raw = this.raw(name);
+        if (raw === undefined)
+            return undefined;
+        const value = raw.trim();
+        return value === '' ? undefined : value;
+    }
+    string(name, fallback) {
+        const raw = this.raw(name);
+        return raw === undefined ? fallback : raw.trim();
+    }
+    int(name, fallback, min, max) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        if (!/^-?\d+$/.test(value)) {
+            this.problem(name, `must be a whole number, got "${value}"`);
+            return fallback;
+        }
+        return this.inRange(name, Number(value), fallback, min, max);
+    }
+    /** A whole number, or the word `auto`. */
+    countOrAuto(name, fallback, min, max) {
+        if (this.optional(name)?.toLowerCase() === 'auto')
+            return 'auto';
+        const value = this.optional(name);
+        if (value !== undefined && !/^\d+$/.test(value)) {
+            this.problem(name, `must be auto or a whole number from ${min} to ${max}, got "${value}"`);
+            return fallback;
+        }
+        return this.int(name, fallback, min, max);
+    }
+    number(name, fallback, min, max) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = Number(value);
+        if (!Number.isFinite(parsed)) {
+            this.problem(name, `must be a number, got "${value}"`);
+            return fallback;
+        }
+        return this.inRange(name, parsed, fallback, min, max);
+    }
+    bool(name, fallback) {
+        const value = this.optional(name)?.toLowerCase();
+        if (value === undefined)
+            return fallback;
+        if (['1', 'true', 'yes', 'on'].includes(value))
+            return true;
+        if (['0', 'false', 'no', 'off'].includes(value))
+            return false;
+        this.problem(name, `must be true or false, got "${value}"`);
+        return fallback;
+    }
+    oneOf(name, fallback, allowed) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        if (allowed.includes(value))
+            return value;
+        this.problem(name, `must be one of ${allowed.join(', ')}; got "${value}"`);
+        return fallback;
+    }
+    /** A comma-separated list. */
+    list(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return [...fallback];
+        return value
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '');
+    }
+    /** A comma-separated subset of `allowed` (empty string means none). */
+    subsetOf(name, fallback, allowed) {
+        const raw = this.raw(name);
+        if (raw === undefined)
+            return [...fallback];
+        const items = this.list(name, []);
+        const unknown = items.filter((item) => !allowed.includes(item));
+        if (unknown.length > 0)
+            this.problem(name, `has unknown keys ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`);
+        return items.filter((item) => allowed.includes(item));
+    }
+    /** A ws:// or wss:// URL (http(s) accepted and converted). */
+    wsUrl(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        try {
+            const url = new URL(value);
+            if (url.protocol === 'https:')
+                url.protocol = 'wss:';
+            if (url.protocol === 'http:')
+                url.protocol = 'ws:';
+            if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+                throw new Error('protocol');
+            return url.toString();
+        }
+        catch {
+            this.problem(name, `must be a ws:// or wss:// URL, got "${value}"`);
+            return fallback;
+        }
+    }
+    inRange(name, value, fallback, min, max) {
+        if (value < min || value > max) {
+            this.problem(name, `must be between ${min} and ${max}, got ${value}`);
+            return fallback;
+        }
+        return value;
+    }
+}

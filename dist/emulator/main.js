@@ -1,0 +1,26 @@
+/** `npm run emulator`: the realtime emulator as a standalone server (see docs/emulator.md). */
+import { createLogger } from '../logger/index.js';
+import { readEmulatorConfig } from './config.js';
+import { createEmulator } from './server.js';
+const result = readEmulatorConfig(process.env);
+if (!result.ok) {
+    for (const problem of result.problems)
+        process.stderr.write(`emulator: ${problem}\n`);
+    process.exit(1);
+}
+const logger = createLogger(result.config.logLevel);
+const emulator = await createEmulator({ ...result.config.options, logger });
+logger.info({ url: emulator.url, loopback: result.config.options.loopback ?? false }, 'emulator ready');
+let stopping = false;
+const stop = (signal) => {
+    if (stopping)
+        return;
+    stopping = true;
+    logger.info({ signal }, 'emulator stopping');
+    emulator.close().then(() => process.exit(0), (error) => {
+        logger.error({ err: error }, 'emulator failed to stop cleanly');
+        process.exit(1);
+    });
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

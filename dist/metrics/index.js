@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics. Names are part of the product (documented in the README): keep them stable.
+ * Label values come from closed sets; never a session or response id.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ERRORS, UPGRADE_REJECTIONS } from '../errors/index.js';
+/** The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once. */
+export const SESSION_OUTCOMES = ['normal', 'client_error', 'upstream_error', 'expired', 'shutdown'];
+export const DIRECTIONS = ['in', 'out'];
+/** `session_closed` is reserved (documented, never counted), so it is not pre-created. */
+export const DROP_REASONS = ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow'];
+export const RESPONSE_STATUSES = ['completed', 'cancelled', 'incomplete', 'failed'];
+/** Voice latency buckets: 10 ms to 10 s. */
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Gaps between audio frames, on the same 10 ms – 10 s scale; a stall a listener notices is ≥ 100 ms. */
+const GAP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Creates every metric on its own registry (one per server, so tests in one process do not collide). */
+export function createMetrics(options = {}) {
+    const registry = new Registry();
+    if (options.collectDefaults ?? true)
+        collectDefaultMetrics({ register: registry });
+    const registers = [registry];
+    const metrics = {
+        registry,
+        sessionsActive: new Gauge({ name: 'audio_proxy_sessions_active', help: 'Client sessions open now.', registers }),
+        sessionsTotal: new Counter({
+            name: 'audio_proxy_sessions_total',
+            help: 'Client sessions ended, by outcome.',
+            labelNames: ['outcome'],
+            registers,
+        }),
+        upgradesRejected: new Counter({
+            name: 'audio_proxy_upgrades_rejected_total',
+            help: 'WebSocket upgrades refused before the handshake, by reason.',
+            labelNames: ['reason'],
+            registers,
+        }),
+        audioBytes: new Counter({
+            name: 'audio_proxy_audio_bytes_total',
+            help: 'Audio bytes relayed: in = from clients, out = to clients (client format).',
+            labelNames: ['direction'],
+            registers,
+        }),
+        audioDroppedBytes: new Counter({
+            name: 'audio_proxy_audio_dropped_bytes_total',
+            help: 'Audio bytes deliberately not relayed, by reason.',
+            labelNames: ['reason'],
+            registers,
+        }),
+        upstreamConnectSeconds: new Histogram({
+            name: 'audio_proxy_upstream_connect_seconds',
+            help: 'From client upgrade to upstream session configured.',
+            buckets: LATENCY_BUCKETS,
+            registers,
+        }),
+        firstAudioSeconds: new Histogram({
+            name: 'audio_proxy_first_audio_seconds',
+            help: "From the end of the user's turn to the first response audio byte sent to the client.",
+            buckets: LATENCY_BUCKETS,
+            registers,
+        }),
+        audioGapSeconds: new Histogram({
+            name: 'audio_proxy_audio_gap_seconds',
+            help: 'Gaps between consecutive audio frames of one response, as sent to the client.',
+            buckets: GAP_BUCKETS,
+            registers,
+        }),
+        responsesTotal: new Counter({
+            name: 'audio_proxy_responses_total',
+            help: 'Responses finished, by status.',
+            labelNames: ['status'],
+            registers,
+        }),
+        interruptionsTotal: new Counter({
+            name: 'audio_proxy_interruptions_total',
+            help: 'Responses interrupted by the user (barge-in or cancel).',
+            registers,
+        }),
+        errorsTotal: new Counter({
+            name: 'audio_proxy_errors_total',
+            help: 'Error events sent to clients, by code.',
+            labelNames: ['code'],
+            registers,
+        }),
+        recordedBytes: new Counter({
+            name: 'audio_proxy_recorded_bytes_total',
+            help: 'Audio bytes written to recordings.',
+            registers,
+        }),
+        recorderErrors: new Counter({
+            name: 'audio_proxy_recorder_errors_total',
+            help: 'Recordings stopped by a write error.',
+            registers,
+        }),
+    };
+    startAtZero(metrics.sessionsTotal, 'outcome', SESSION_OUTCOMES);
+    startAtZero(metrics.upgradesRejected, 'reason', UPGRADE_REJECTIONS);
+    startAtZero(metrics.audioBytes, 'direction', DIRECTIONS);
+    startAtZero(metrics.audioDroppedBytes, 'reason', DROP_REASONS);
+    startAtZero(metrics.responsesTotal, 'status', RESPONSE_STATUSES);
+    startAtZero(metrics.errorsTotal, 'code', Object.keys(ERRORS));
+    return metrics;
+}
+function startAtZero(counter, label, values) {
+    for (const value of values)
+        counter.inc({ [label]: value }, 0);
+}

@@ -1,0 +1,487 @@
+/**
+ * One client connection bridged to its own upstream realtime session: client audio in (converted to the
+ * upstream format), upstream events out (translated to protocol v1), barge-in, and one idempotent close path.
+ */
+import { randomUUID } from 'node:crypto';
+import { bytesPerMs, durationMs } from '../audio/formats.js';
+import { chooseUpstreamFormat, createInboundConverter, upstreamBytesPerMs, } from '../audio/converter.js';
+import { closeCodeFor, CloseCode } from '../errors/index.js';
+import { UpstreamConnection } from '../upstream/connection.js';
+import { isAudioDelta, num, obj, str } from '../upstream/events.js';
+import { createSecretScrubber } from '../upstream/redact.js';
+import { sessionFromDefaults, sessionUpdateEvent, toClientSessionView, upstreamInterruptsOnSpeech, } from '../upstream/session-config.js';
+import { parseClientMessage } from '../ws/client-messages.js';
+import { ClientChannel } from './client-channel.js';
+import { applyClientConfig } from './desired-session.js';
+import { PreopenQueue } from './preopen-queue.js';
+import { endForClose, endForFailure } from './upstream-outcomes.js';
+import { BurstCounter, ControlRateLimiter } from './rate-limiter.js';
+import { SessionTimers } from './session-timers.js';
+import { ResponseRelay } from './response-relay.js';
+/** Upstream errors caused by our own harmless requests; not worth the client's attention. */
+const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
+const SESSION_UPDATE_EVENT_PREFIX = 'proxy_session_update_';
+/** More upstream error events or malformed frames than this within a second is a storm: the session ends. */
+const UPSTREAM_FAULT_LIMIT = 20;
+export class SessionBridge {
+    formats;
+    settings;
+    deps;
+    id = randomUUID();
+    /** Monotonic clock (ms) for every latency the bridge measures: sub-millisecond, immune to clock steps. */
+    startedAt = performance.now();
+    phase = 'connecting';
+    log;
+    upstream;
+    upstreamFormats;
+    inbound;
+    desired;
+    effectiveSession;
+    sessionUpdatesSent = 0;
+    configsAwaitingAnswer = 0;
+    pending;
+    overflowReported = false;
+    out;
+    /** The per-frame counter child, bound once (resolving labels on every frame costs a hash lookup). */
+    bytesIn;
+    responses;
+    deferredResponseCreate = false;
+    draining = false;
+    timers;
+    controlRate;
+    upstreamFaults = new BurstCounter(UPSTREAM_FAULT_LIMIT, 1000);
+    /** Upstream error text reaches the client and the logs only through this: no key, no header value. */
+    scrub;
+    upstreamPongPending = false;
+    upstreamSlowLogged = false;
+    /** The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory. */
+    upstreamHighWaterBytes;
+    recorder;
+    recorderClosed = Promise.resolve();
+    constructor(client, formats, settings, deps) {
+        this.formats = formats;
+        this.settings = settings;
+        this.deps = deps;
+        this.log = deps.logger.child({ sessionId: this.id });
+        this.upstreamFormats = chooseUpstreamFormat(formats.input, formats.output);
+        this.inbound = createInboundConverter(formats.input, this.upstreamFormats.input);
+        this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
+        this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
+        this.pending = new PreopenQueue(settings.preopenBufferMs);
+        this.upstreamHighWaterBytes = Math.max(64 * 1024, settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
+        this.bytesIn = deps.metrics.audioBytes.labels({ direction: 'in' });
+        this.out = new ClientChannel(client, deps.metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
+        this.responses = new ResponseRelay({
+            out: this.out,
+            sendUpstream: (event) => this.upstream.send(event),
+            metrics: deps.metrics,
+            log: this.log,
+            recorder: this.recorder,
+            upstreamOutput: this.upstreamFormats.output,
+            clientOutput: formats.output,
+            upstreamInterruptsOnSpeech: () => upstreamInterruptsOnSpeech(this.effectiveSession),
+        });
+        deps.metrics.sessionsActive.inc();
+        this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
+        this.scrub = createSecretScrubber(settings.upstream.headers);
+        this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
+        this.timers = new SessionTimers({
+            // Twice the socket handshake's own timeout, so that one names a hung handshake first.
+            connectTimeoutMs: settings.upstreamConnectTimeoutMs * 2,
+            maxSessionMs: settings.maxSessionMs,
+            idleTimeoutMs: settings.idleTimeoutMs,
+            heartbeatIntervalMs: settings.heartbeatIntervalMs,
+            stallCheckMs: Math.min(1000, settings.clientHighWaterMs / 2),
+        }, {
+            // The socket handshake has its own timeout; this one also covers an upstream that accepts and then never
+            // sends session.created / session.updated.
+            onConnectTimeout: () => this.guarded(() => {
+                if (this.phase === 'connecting') {
+                    this.close('upstream_error', { code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
+                }
+            }),
+            onExpiryWarning: (graceMs) => this.guarded(() => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' })),
+            onExpired: () => this.guarded(() => this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` })),
+            onIdle: () => this.guarded(() => this.close('expired', { code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` })),
+            onHeartbeat: () => this.guarded(() => this.upstreamHeartbeat()),
+            onStallCheck: () => this.guarded(() => this.checkClientStall()),
+        });
+        client.on('message', (data, isBinary) => this.guarded(() => this.onClientFrame(data, isBinary)));
+        client.on('ping', () => this.guarded(() => this.checkClientStall()));
+        client.on('close', (code) => this.guarded(() => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal')));
+        client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
+        this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
+            onOpen: () => this.log.debug('upstream socket open'),
+            onEvent: (event) => this.guarded(() => this.onUpstreamEvent(event)),
+            onMalformed: (reason) => this.guarded(() => this.onUpstreamMalformed(reason)),
+            onFailure: (failure) => this.guarded(() => this.onUpstreamFailure(failure)),
+            onClose: (code, reason) => this.guarded(() => this.onUpstreamClose(code, reason)),
+        });
+        this.upstream.onPong(() => {
+            this.upstreamPongPending = false;
+        });
+    }
+    /** `passthrough` when no conversion happens in either direction. */
+    get audioPath() {
+        return this.upstreamFormats.passThrough ? 'passthrough' : 'transcode';
+    }
+    get isClosed() {
+        return this.phase === 'closed';
+    }
+    /** Resolves once the session is closed and its recordings are complete on disk. */
+    async finished() {
+        await this.recorderClosed;
+    }
+    /** Starts draining: tells the client, lets an in-flight response finish (the caller enforces the grace). */
+    drain(graceMs) {
+        if (this.phase === 'closed' || this.draining)
+            return;
+        this.draining = true;
+        this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs });
+        if (!this.responses.isActiveUpstream)
+            this.close('shutdown');
+    }
+    /** Ends the session (idempotent): optional fatal error to the client, close both sockets, release everything. */
+    close(outcome, error) {
+        if (this.phase === 'closed')
+            return;
+        this.phase = 'closed';
+        this.timers.stop();
+        let closeCode = outcome === 'shutdown' || outcome === 'expired' ? CloseCode.goingAway : CloseCode.normal;
+        let reason = outcome === 'shutdown' ? 'server shutting down' : '';
+        if (error) {
+            // Whatever the table says about the code elsewhere, this error ends the session: fatal.
+            this.out.sendError(error.code, error.message, error.upstreamCode, true);
+            closeCode = error.closeCode ?? closeCodeFor(error.code);
+            reason = error.code;
+        }
+        this.out.close(closeCode, reason);
+        this.upstream.close();
+        this.pending.takeAll();
+        this.responses.abandon();
+        this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
+        this.deps.metrics.sessionsActive.dec();
+        this.deps.metrics.sessionsTotal.inc({ outcome });
+        this.log.info({ outcome, closeCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
+        this.deps.onClosed?.(this);
+    }
+    /**
+     * Every socket handler and timer of the session runs here: a bug that throws ends this session with
+     * `internal_error` (1011) instead of escaping into the socket's event emitter or the timer, where it would take
+     * the whole process and every session down.
+     */
+    guarded(work) {
+        try {
+            work();
+        }
+        catch (error) {
+            this.log.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'session handler failed');
+            this.close('upstream_error', { code: 'internal_error' });
+        }
+    }
+    // ---- client → proxy ----
+    onClientFrame(data, isBinary) {
+        if (this.phase === 'closed')
+            return;
+        this.timers.touch();
+        if (isBinary) {
+            this.onClientAudio(data);
+            return;
+        }
+        const parsed = parseClientMessage(data.toString('utf8'));
+        // Audio sent as JSON is audio, not control; everything else (garbage included) counts against the limit.
+        if (!(parsed.ok && parsed.message.type === 'audio') && !this.allowControlMessage())
+            return;
+        if (!parsed.ok) {
+            this.sendError(parsed.code, parsed.message);
+            return;
+        }
+        this.onClientMessage(parsed.message);
+    }
+    /** CONTROL_RATE_LIMIT: false when the message must be dropped (the session may have been closed). */
+    allowControlMessage() {
+        const decision = this.controlRate.take();
+        if (decision === 'ok')
+            return true;
+        if (decision === 'limited')
+            this.sendError('rate_limited');
+        else if (decision === 'exceeded')
+            this.close('client_error', { code: 'rate_limit_exceeded' });
+        return false;
+    }
+    onClientAudio(frame) {
+        if (this.formats.input.encoding === 'pcm16' && frame.length % 2 !== 0) {
+            this.sendError('invalid_audio_frame', `PCM16 frames need an even number of bytes; got ${frame.length}.`);
+            return;
+        }
+        this.bytesIn.inc(frame.length);
+        const upstreamAudio = this.inbound.push(frame);
+        if (this.phase === 'ready') {
+            this.sendAudioUpstream(upstreamAudio);
+            return;
+        }
+        if (this.pending.holdAudio(upstreamAudio, durationMs(frame.length, this.formats.input)))
+            return;
+        this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, frame.length);
+        if (!this.overflowReported) {
+            this.overflowReported = true;
+            this.sendError('audio_buffer_overflow', `More than ${this.settings.preopenBufferMs} ms of audio arrived before the session was ready; the excess was dropped.`);
+        }
+    }
+    onClientMessage(message) {
+        switch (message.type) {
+            case 'ping':
+                this.sendJson(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
+                return;
+            case 'playback':
+                this.responses.reportPlayback(message.responseId, message.playedMs);
+                return;
+            case 'audio':
+                this.onClientAudio(message.audio);
+                return;
+            case 'config':
+                this.onClientConfig(message);
+                return;
+            default:
+                break;
+        }
+        if (this.phase !== 'ready') {
+            this.pending.holdMessage(message);
+            return;
+        }
+        switch (message.type) {
+            case 'commit':
+                this.upstream.send({ type: 'input_audio_buffer.commit' });
+                this.responses.markTurnEnded();
+                this.requestResponse();
+                return;
+            case 'clear':
+                this.upstream.send({ type: 'input_audio_buffer.clear' });
+                return;
+            case 'cancel':
+                this.responses.interrupt('cancel', message.playedMs);
+                return;
+            case 'text':
+                this.upstream.send({
+                    type: 'conversation.item.create',
+                    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: message.text }] },
+                });
+                this.responses.markTurnEnded();
+                this.requestResponse();
+                return;
+        }
+    }
+    onClientConfig(message) {
+        const locked = message.keys.filter((key) => !this.settings.clientConfigKeys.includes(key));
+        if (locked.length > 0) {
+            this.close('client_error', { code: 'config_key_locked', message: `The server does not let clients set: ${locked.join(', ')}.` });
+            return;
+        }
+        this.desired = applyClientConfig(this.desired, message.patch, this.settings.sessionDefaults);
+        this.configsAwaitingAnswer += 1;
+        // Before the first session.update the patch simply rides along with it.
+        if (this.sessionUpdatesSent > 0 && this.phase === 'ready')
+            this.sendSessionUpdate();
+        else if (this.sessionUpdatesSent > 0)
+            this.pending.holdSessionUpdate();
+    }
+    /** `response.create`, or later if a response is still running (the upstream would refuse a second one). */
+    requestResponse() {
+        if (this.responses.isActiveUpstream)
+            this.deferredResponseCreate = true;
+        else
+            this.upstream.send({ type: 'response.create' });
+    }
+    sendAudioUpstream(audio) {
+        if (audio.length === 0)
+            return;
+        if (this.upstream.bufferedAmount > this.upstreamHighWaterBytes) {
+            this.deps.metrics.audioDroppedBytes.inc({ reason: 'upstream_slow' }, audio.length);
+            if (!this.upstreamSlowLogged) {
+                this.upstreamSlowLogged = true;
+                this.log.warn({ bufferedBytes: this.upstream.bufferedAmount }, 'upstream not keeping up; dropping client audio');
+            }
+            return;
+        }
+        this.upstream.appendAudio(audio);
+        this.recorder?.inputAudio(audio);
+    }
+    sendSessionUpdate() {
+        this.sessionUpdatesSent += 1;
+        this.upstream.send({
+            ...sessionUpdateEvent(this.desired, !this.responses.audioProduced),
+            event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}`,
+        });
+    }
+    // ---- upstream → proxy ----
+    onUpstreamEvent(event) {
+        if (this.phase === 'closed')
+            return;
+        if (isAudioDelta(event)) {
+            this.responses.onAudioDelta(event);
+            return;
+        }
+        switch (event.type) {
+            case 'session.created':
+                if (this.sessionUpdatesSent === 0)
+                    this.sendSessionUpdate();
+                return;
+            case 'session.updated':
+                this.onSessionUpdated(obj(event, 'session'));
+                return;
+            case 'input_audio_buffer.speech_started':
+                this.responses.interrupt('speech');
+                this.sendJson({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
+                return;
+            case 'input_audio_buffer.speech_stopped':
+                this.responses.markTurnEnded();
+                this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
+                return;
+            case 'conversation.item.input_audio_transcription.delta':
+                this.sendJson({ type: 'transcriptDelta', itemId: str(event, 'item_id') ?? '', text: str(event, 'delta') ?? '' });
+                return;
+            case 'conversation.item.input_audio_transcription.completed':
+                this.sendJson({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
+                return;
+            case 'conversation.item.input_audio_transcription.failed': {
+                const error = obj(event, 'error');
+                this.sendError('upstream_error', `Transcription failed: ${str(error, 'message') ?? 'no reason given'}`, str(error, 'code') ?? 'transcription_failed');
+                return;
+            }
+            case 'response.created':
+                this.responses.onCreated(str(obj(event, 'response'), 'id'));
+                return;
+            case 'response.output_item.added':
+                this.responses.onOutputItem(str(event, 'response_id'), str(obj(event, 'item'), 'id'));
+                return;
+            case 'response.output_audio_transcript.delta':
+            case 'response.output_text.delta':
+                this.responses.onTextDelta(str(event, 'response_id'), str(event, 'delta'));
+                return;
+            case 'response.done':
+                this.onResponseDone(obj(event, 'response'));
+                return;
+            case 'error':
+                this.onUpstreamError(event);
+                return;
+            default:
+                this.log.trace({ type: event.type }, 'upstream event not relayed');
+        }
+    }
+    onSessionUpdated(session) {
+        this.effectiveSession = session;
+        if (this.phase === 'connecting') {
+            this.phase = 'ready';
+            this.deps.metrics.upstreamConnectSeconds.observe((performance.now() - this.startedAt) / 1000);
+            this.sendJson({
+                type: 'event',
+                name: 'AIConnected',
+                sessionId: this.id,
+                input: { format: this.formats.input.encoding, rate: this.formats.input.rate },
+                output: { format: this.formats.output.encoding, rate: this.formats.output.rate },
+                audioPath: this.audioPath,
+            });
+            // A config that arrived after the first session.update is still queued: answer it once it has taken effect.
+            if (this.configsAwaitingAnswer > 0 && !this.pending.hasSessionUpdate)
+                this.answerConfig();
+            this.flushPending();
+            return;
+        }
+        this.answerConfig();
+    }
+    answerConfig() {
+        this.configsAwaitingAnswer = 0;
+        const includeInstructions = this.settings.clientConfigKeys.includes('instructions');
+        this.sendJson({ type: 'event', name: 'SessionUpdated', session: toClientSessionView(this.effectiveSession, includeInstructions) });
+    }
+    flushPending() {
+        for (const item of this.pending.takeAll()) {
+            if (this.phase !== 'ready')
+                return;
+            if (item.kind === 'audio')
+                this.sendAudioUpstream(item.data);
+            else if (item.kind === 'session_update')
+                this.sendSessionUpdate();
+            else
+                this.onClientMessage(item.message);
+        }
+    }
+    onResponseDone(done) {
+        this.responses.onDone(done);
+        if (this.draining) {
+            this.close('shutdown');
+            return;
+        }
+        if (this.deferredResponseCreate) {
+            this.deferredResponseCreate = false;
+            this.requestResponse();
+        }
+    }
+    onUpstreamError(event) {
+        const error = obj(event, 'error');
+        const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
+        const message = this.scrub(str(error, 'message') ?? 'The upstream reported an error.');
+        if (QUIET_UPSTREAM_ERRORS.has(code)) {
+            this.log.debug({ upstreamCode: code }, 'harmless upstream error');
+            return;
+        }
+        this.log.warn({ upstreamCode: code, upstreamMessage: message }, 'upstream error event');
+        if (this.upstreamFaults.add()) {
+            this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
+            return;
+        }
+        const failedInitialUpdate = this.phase === 'connecting' && str(error, 'event_id')?.startsWith(SESSION_UPDATE_EVENT_PREFIX);
+        if (failedInitialUpdate || code === 'beta_api_shape_disabled') {
+            this.close('upstream_error', { code: 'upstream_error', message: `The upstream refused the session: ${message}`, upstreamCode: code });
+            return;
+        }
+        this.sendError('upstream_error', message, code);
+    }
+    /** Malformed frames are ignored (the client cannot act on them) unless they come in a storm. */
+    onUpstreamMalformed(reason) {
+        if (this.phase === 'closed')
+            return;
+        this.log.warn({ reason }, 'malformed upstream frame ignored');
+        if (this.upstreamFaults.add()) {
+            this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of malformed frames; the session was ended.' });
+        }
+    }
+    /** HEARTBEAT_INTERVAL_MS toward the upstream: a ping still unanswered at the next tick means the peer is gone. */
+    upstreamHeartbeat() {
+        if (this.phase === 'closed' || !this.upstream.isOpen)
+            return;
+        if (this.upstreamPongPending) {
+            this.log.warn('upstream missed a heartbeat; terminating');
+            this.upstream.terminate();
+            this.close('upstream_error', { code: 'upstream_closed', message: 'The upstream stopped answering heartbeats.' });
+            return;
+        }
+        this.upstreamPongPending = true;
+        this.upstream.ping();
+    }
+    /** Backpressure toward the client: one that stopped reading is closed (1013) and then dropped. */
+    checkClientStall() {
+        if (this.phase === 'closed' || !this.out.isStalled())
+            return;
+        this.log.warn(this.out.stallInfo(), 'client stopped reading');
+        this.close('client_error', { code: 'client_stalled' });
+        this.out.terminateSoon();
+    }
+    onUpstreamFailure(failure) {
+        this.log.warn({ kind: failure.kind, status: failure.status, reason: failure.message }, 'upstream connection failed');
+        const end = endForFailure(failure);
+        this.close(end.outcome, end.error);
+    }
+    onUpstreamClose(code, rawReason) {
+        const reason = this.scrub(rawReason);
+        this.log.info({ code, reason }, 'upstream closed');
+        const end = endForClose(code, reason);
+        this.close(end.outcome, end.error);
+    }
+    sendJson(message) {
+        this.out.sendJson(message);
+    }
+    sendError(code, message, upstreamCode) {
+        this.out.sendError(code, message, upstreamCode);
+    }
+}

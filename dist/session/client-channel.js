@@ -1,0 +1,84 @@
+/**
+ * The proxy → client direction of one session: JSON events, error events (counted), and response audio with
+ * backpressure. Above the high-water mark audio is dropped and counted (one `client_too_slow` warning); staying
+ * above it for STALL_FACTOR marks' worth of time, or passing a hard limit, means the client stopped reading.
+ */
+import WebSocket from 'ws';
+import { clientError } from '../errors/index.js';
+/** A client above the high-water mark for this many marks' worth of time has stopped reading. */
+const STALL_FACTOR = 5;
+/** Past this many bytes unread, a client is stalled at once (e.g. flooding pings it never reads the pongs of). */
+const CLIENT_HARD_LIMIT_BYTES = 8 * 1024 * 1024;
+/** A stalled client will not read a close frame either: drop the TCP connection this long after closing. */
+const STALLED_TERMINATE_MS = 1000;
+export class ClientChannel {
+    socket;
+    metrics;
+    highWaterBytes;
+    highWaterMs;
+    slowReported = false;
+    aboveMarkSince;
+    bytesOut;
+    constructor(socket, metrics, 
+    /** Unread bytes allowed in the socket before response audio is dropped. */
+    highWaterBytes, highWaterMs) {
+        this.socket = socket;
+        this.metrics = metrics;
+        this.highWaterBytes = highWaterBytes;
+        this.highWaterMs = highWaterMs;
+        this.bytesOut = metrics.audioBytes.labels({ direction: 'out' });
+    }
+    get isOpen() {
+        return this.socket.readyState === WebSocket.OPEN;
+    }
+    sendJson(message) {
+        if (this.isOpen)
+            this.socket.send(JSON.stringify(message));
+    }
+    /** Sends an `error` event and counts it; `fatal` overrides the table when the caller is about to close. */
+    sendError(code, message, upstreamCode, fatal) {
+        this.metrics.errorsTotal.inc({ code });
+        this.sendJson({ ...clientError(code, message, upstreamCode), ...(fatal ? { fatal } : {}) });
+    }
+    /** Sends one binary audio frame; returns false when it was dropped because the client is not reading. */
+    sendAudio(frame) {
+        if (this.socket.bufferedAmount > this.highWaterBytes) {
+            this.metrics.audioDroppedBytes.inc({ reason: 'client_slow' }, frame.length);
+            if (!this.slowReported) {
+                this.slowReported = true;
+                this.sendError('client_too_slow');
+            }
+            return false;
+        }
+        if (!this.isOpen)
+            return false;
+        this.socket.send(frame, { binary: true });
+        this.bytesOut.inc(frame.length);
+        return true;
+    }
+    /** True when the client has stopped reading (above the mark for too long, or past the hard limit). */
+    isStalled(now = performance.now()) {
+        const buffered = this.socket.bufferedAmount;
+        if (buffered <= this.highWaterBytes) {
+            this.aboveMarkSince = undefined;
+            return false;
+        }
+        this.aboveMarkSince ??= now;
+        return buffered >= CLIENT_HARD_LIMIT_BYTES || now - this.aboveMarkSince >= this.highWaterMs * STALL_FACTOR;
+    }
+    /** For logs: unread bytes and how long they have been above the mark. */
+    stallInfo(now = performance.now()) {
+        return { bufferedBytes: this.socket.bufferedAmount, aboveMarkMs: this.aboveMarkSince === undefined ? 0 : now - this.aboveMarkSince };
+    }
+    /** Starts the close handshake (if open). */
+    close(code, reason) {
+        if (this.isOpen)
+            this.socket.close(code, reason);
+    }
+    /** A client that stopped reading will not read the close frame either: drop the connection soon after. */
+    terminateSoon() {
+        const timer = setTimeout(() => this.socket.terminate(), STALLED_TERMINATE_MS);
+        timer.unref();
+        this.socket.once('close', () => clearTimeout(timer));
+    }
+}

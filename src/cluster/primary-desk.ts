@@ -1,0 +1,88 @@
+/**
+ * What the primary knows about the whole server and answers its workers with: the connection counts (one lease
+ * book for MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP server-wide), the session count of each worker, the
+ * aggregated metrics, and the primary's own metrics (restarts, workers serving).
+ */
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { createLocalAdmitter, type ConnectionLimits } from '../admission/local.js';
+import { LeaseBook } from '../admission/remote.js';
+import type { ServerStatus } from '../http/routes.js';
+import type { Answers, Question } from './messages.js';
+
+export class PrimaryDesk {
+  private readonly leases: LeaseBook;
+  /** Sessions per worker slot, as each worker last reported. */
+  private readonly sessions = new Map<number, number>();
+  private readonly registry = new Registry();
+  private readonly restarts = new Counter({
+    name: 'audio_proxy_worker_restarts_total',
+    help: 'Workers that died and were replaced (crashes, kills, unexpected exits).',
+    registers: [this.registry],
+  });
+  private readonly running = new Gauge({ name: 'audio_proxy_workers_running', help: 'Workers serving now.', registers: [this.registry] });
+  private readonly workerSessions = new Gauge({
+    name: 'audio_proxy_worker_sessions_active',
+    help: 'Client sessions open now, per worker slot (shows an uneven spread; the total is audio_proxy_sessions_active).',
+    labelNames: ['worker'],
+    registers: [this.registry],
+  });
+  private serving = 0;
+
+  constructor(
+    limits: ConnectionLimits,
+    private readonly configured: number,
+    private readonly startedAt = Date.now(),
+  ) {
+    this.leases = new LeaseBook(createLocalAdmitter(limits));
+    for (let slot = 0; slot < configured; slot += 1) this.sessionsChanged(slot, 0);
+  }
+
+  /**
+   * Answers a worker's question (`workerId` owns the leases it is granted). `collect` gathers the metrics of every
+   * serving worker, as `registry.getMetricsAsJSON()` gives them.
+   */
+  async answer(workerId: number, question: Question, collect: () => Promise<unknown[][]>): Promise<Answers[keyof Answers]> {
+    switch (question.kind) {
+      case 'admit':
+        return this.leases.admit(workerId, question.request);
+      case 'status':
+        return this.status();
+      case 'metrics': {
+        // prom-client's cluster aggregation: counters, histograms and gauges summed (sessions_active is the
+        // total), process metrics by their own rule (event-loop lag averaged, its max the max).
+        const metrics = [...(await collect()), await this.registry.getMetricsAsJSON()];
+        return AggregatorRegistry.aggregate(metrics).metrics();
+      }
+    }
+  }
+
+  release(workerId: number, leaseId: number): void {
+    this.leases.release(workerId, leaseId);
+  }
+
+  sessionsChanged(slot: number, count: number): void {
+    this.sessions.set(slot, count);
+    this.workerSessions.set({ worker: String(slot) }, count);
+  }
+
+  workerServing(): void {
+    this.running.set(++this.serving);
+  }
+
+  /** A worker has gone: its leases are released and its sessions no longer counted. */
+  workerGone(workerId: number, slot: number, wasServing: boolean): void {
+    this.leases.releaseAll(workerId);
+    this.sessionsChanged(slot, 0);
+    if (wasServing) this.running.set(--this.serving);
+  }
+
+  workerRestarted(): void {
+    this.restarts.inc();
+  }
+
+  status(): ServerStatus {
+    let activeSessions = 0;
+    for (const count of this.sessions.values()) activeSessions += count;
+    return { activeSessions, startedAt: this.startedAt, workers: { running: this.serving, configured: this.configured } };
+  }
+}
