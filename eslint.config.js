@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'openai_audio_output/**', 'src/http/public/**', 'bench/results/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'openai_audio_output/**', 'src/http/public/**', 'bench/results/**', 'test-results/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
   const { startServer } = await import('./app.js');
   const server = await startServer(config, await serverOptions(config, logger));
-  logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, workers: 1 }, 'ready');
+  logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
   let drained = false;
   onShutdownSignals({
     drain: (signal) => {

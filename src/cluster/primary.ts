@@ -70,7 +70,7 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
         logger.info({ worker: slot.index, pid: worker.process.pid }, 'worker serving');
         if (phase === 'starting' && slots.every((s) => s.serving)) {
           phase = 'serving';
-          logger.info({ ...serverUrls(config.host, message.port), port: message.port, workers }, 'ready');
+          logger.info({ ...serverUrls(config.host, message.port), port: message.port, pid: process.pid, workers }, 'ready');
         }
         return;
       case 'proxy:ask': {
