@@ -31,6 +31,8 @@ export interface BenchOptions {
   readonly capacity: boolean;
   readonly capacitySteps: readonly number[];
   readonly capacityDurationS: number;
+  /** Proxy processes (WORKERS): 1 is the single process; more runs the cluster and measures the whole server. */
+  readonly workers: number;
   /** Generator processes sharing the sessions. */
   readonly generators: number;
   /** Spread session start phases over the frame period (one timer still drives them all). */
@@ -76,6 +78,8 @@ const HELP = `Usage: npm run bench -- [options]
   --capacity / --no-capacity   step N until real-time fails (on)
   --capacity-steps LIST  N values to try (50,100,125,150,175,200,250,300,350,400)
   --capacity-duration S  seconds per capacity step and path (6)
+  --workers N            proxy workers (WORKERS=N, 1): with more than 1 the whole cluster is measured (CPU and RSS
+                         of the primary and its workers); memory per session is measured with 1 worker only
   --generators N         load-generator processes (1)
   --no-stagger           every session sends at the same instant (burst) instead of spread over the period
   --profile              run the proxy with --cpu-prof and print its hottest functions (V8 samples wall time)
@@ -114,6 +118,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-capacity': { type: 'boolean' },
       'capacity-steps': { type: 'string' },
       'capacity-duration': { type: 'string' },
+      workers: { type: 'string' },
       generators: { type: 'string' },
       'no-stagger': { type: 'boolean' },
       profile: { type: 'boolean' },
@@ -167,6 +172,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     capacity: values['no-capacity'] === true ? false : (values.capacity ?? true),
     capacitySteps: steps.sort((a, b) => a - b),
     capacityDurationS: num('capacity-duration', values['capacity-duration'], quick ? 2 : 6, 1, 600),
+    workers: int('workers', values.workers, 1, 1, 16),
     generators: int('generators', values.generators, 1, 1, 8),
     stagger: values['no-stagger'] !== true,
     profile: values.profile === true,

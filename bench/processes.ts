@@ -60,6 +60,18 @@ export function pinProcess(pid: number, cpus: string): boolean {
   }
 }
 
+/**
+ * Where the bench pins its processes (`--pin`, the default): the proxy's workers one CPU each on the last CPUs,
+ * the emulator and the load generators on the CPUs left. With as many workers as CPUs none is left: the workers
+ * still get one CPU each, and the emulator and generators are not pinned (they share every CPU with the proxy).
+ */
+export function cpuPlan(cpus: number, workers: number): { readonly proxy: readonly string[]; readonly others: string | undefined } {
+  const first = Math.max(0, cpus - workers);
+  const proxy = Array.from({ length: workers }, (_, i) => String((first + i) % cpus));
+  if (cpus === 1) return { proxy, others: '0' };
+  return { proxy, others: first === 0 ? undefined : first === 1 ? '0' : `0-${first - 1}` };
+}
+
 /** A free TCP port on 127.0.0.1 (listen on 0, read, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 /** CPU time and resident memory of a process, read from /proc (Linux only). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 let clockTicks: number | undefined;
@@ -17,16 +17,40 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** utime and stime of `pid` in seconds (NaN when the process is gone). */
-export function cpuTimes(pid: number): { user: number; system: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces; fields after it are counted from the closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / ticksPerSecond(), system: Number(fields[12]) / ticksPerSecond() };
-  } catch {
-    return { user: Number.NaN, system: Number.NaN };
+/**
+ * `pid` and its descendants: a cluster proxy (`--workers N`) is a primary and its workers, and the figures are the
+ * whole server's. A single process has no children, so it is just `[pid]`.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children !== '') tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile, or no children file (kernel without CONFIG_PROC_CHILDREN): the process alone
+    }
   }
+  return tree;
+}
+
+/** utime and stime of `pid` and its descendants, in seconds (NaN when the process is gone). */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  const times = { user: 0, system: 0 };
+  for (const member of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
+      // The command name (field 2) may contain spaces; fields after it are counted from the closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.user += Number(fields[11]) / ticksPerSecond();
+      times.system += Number(fields[12]) / ticksPerSecond();
+    } catch {
+      if (member === pid) return { user: Number.NaN, system: Number.NaN };
+    }
+  }
+  return times;
 }
 
 /** utime + stime of `pid` in seconds, or NaN when the process is gone. */
@@ -35,15 +59,18 @@ export function cpuSeconds(pid: number): number {
   return user + system;
 }
 
-/** VmRSS of `pid` in KiB, or NaN when the process is gone. */
+/** VmRSS of `pid` and its descendants in KiB, or NaN when the process is gone. */
 export function rssKiB(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return match ? Number(match[1]) : Number.NaN;
-  } catch {
-    return Number.NaN;
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${member}/status`, 'utf8');
+      total += Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? Number.NaN);
+    } catch {
+      if (member === pid) return Number.NaN;
+    }
   }
+  return total;
 }
 
 /** Whole-machine CPU time from /proc/stat (all cores, ticks): busy and total. */

@@ -151,6 +151,13 @@ export function conversationText(options: BenchOptions): string {
   return `a turn every ${turnS} s, each answered by ${replyMs} ms of audio in ${deltaMs} ms deltas at ${pace}× real time; microphone frames all along`;
 }
 
+/** How the bench pinned its processes (processes.ts cpuPlan), in words. */
+function pinningWords(workers: number, cpus: number): string {
+  if (workers === 1) return 'proxy and relay pinned to one CPU, emulator and generator to the other(s)';
+  if (workers < cpus) return `each proxy worker pinned to a CPU of its own, emulator and generator to the ${cpus - workers} other(s)`;
+  return `each proxy worker pinned to a CPU of its own; emulator and generator not pinned: they share all ${cpus} CPUs with the workers`;
+}
+
 /** The markdown report of the median figures (and the per-run spread of the key ones). */
 export function markdownReport(options: BenchOptions, med: KeyFigures, runs: readonly KeyFigures[], machine: Record<string, string | number>): string {
   const targets = targetsFor(options);
@@ -158,7 +165,8 @@ export function markdownReport(options: BenchOptions, med: KeyFigures, runs: rea
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; median of ${runs.length} run(s); ` +
       `${options.sessions} sessions × ${options.frameMs} ms PCM16 frames for ${options.durationS} s (first ${options.warmupS} s not counted); ` +
       `proxy clients at ${options.rate / 1000} kHz, direct and relay clients at 24 kHz (the upstream protocol)` +
-      (options.pin ? '; proxy and relay pinned to one CPU, emulator and generator to the other' : '; no CPU pinning') +
+      (options.workers > 1 ? `; the proxy is a cluster of ${options.workers} workers (CPU and RSS of the primary and its workers summed)` : '') +
+      (options.pin ? `; ${pinningWords(options.workers, Number(machine.nproc))}` : '; no CPU pinning') +
       (options.nice === undefined ? '.' : `; all bench processes at nice ${options.nice}.`) +
       (targets.judged ? ` Targets: ${targets.name}.` : ' Quick run: figures are not judged against the full-size targets.'),
   ];

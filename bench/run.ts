@@ -98,8 +98,11 @@ async function main(): Promise<void> {
       await scenario.start();
       // Idle memory first, on the fresh proxy: pages left resident by earlier sessions would be reused and hide
       // the sessions' memory.
+      // Memory per session is read through the proxy's inspector (forced GCs, heap figures), which reaches one
+      // process: measured with a single worker only.
+      const memory = options.workers === 1;
       let idle;
-      if (options.idleSessions > 0) {
+      if (memory && options.idleSessions > 0) {
         idle = await scenario.idleMemory(options.idleSessions);
         log(
           `  idle: ${idle.opened} sessions, ${idle.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${idle.rawRssPerSessionKiB.toFixed(1)}; heap ${idle.heapPerSessionKiB.toFixed(1)} KiB, ArrayBuffers ${idle.arrayBuffersPerSessionKiB.toFixed(1)} KiB); ` +
@@ -107,12 +110,15 @@ async function main(): Promise<void> {
         );
       }
       // Streaming memory on a fresh proxy too: pages freed by earlier sessions stay resident and would be reused.
-      await scenario.restartProxy();
-      const streamingMemory = await scenario.streamingMemory(options.sessions);
-      log(
-        `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${streamingMemory.rawRssPerSessionKiB.toFixed(1)}; heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
-          `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
-      );
+      let streamingMemory;
+      if (memory) {
+        await scenario.restartProxy();
+        streamingMemory = await scenario.streamingMemory(options.sessions);
+        log(
+          `  streaming memory: ${streamingMemory.perSessionKiB.toFixed(1)} KiB RSS / session (raw RSS ${streamingMemory.rawRssPerSessionKiB.toFixed(1)}; heap ${streamingMemory.heapPerSessionKiB.toFixed(1)} KiB, ` +
+            `ArrayBuffers ${streamingMemory.arrayBuffersPerSessionKiB.toFixed(1)} KiB); RSS ${streamingMemory.halfRssKiB} → ${streamingMemory.fullRssKiB} KiB`,
+        );
+      }
       const loads: Partial<Record<Load, LoadResult>> = {};
       for (const load of options.loads) {
         await scenario.useLoad(load);

@@ -13,8 +13,8 @@ import { InspectorSession, inspectorUrl } from './inspector.js';
 import { startPerf } from './perf-profile.js';
 import type { SessionSpec, Target } from './load-session.js';
 import { idleMemory, streamingMemory, toReading, type IdleMemory, type MemoryProbe, type MemoryReading, type StreamingMemory } from './memory.js';
-import { rssKiB } from './procfs.js';
-import { freePort, pinProcess, REPO_ROOT, startService, type Service } from './processes.js';
+import { processTree, rssKiB } from './procfs.js';
+import { cpuPlan, freePort, pinProcess, REPO_ROOT, startService, type Service } from './processes.js';
 import { counterDelta, judge, proxyCounters, summarizePath, type Comparison, type Load, type Middle, type MiddleResult, type PathSummary } from './path-summary.js';
 
 export interface CapacityResult {
@@ -85,9 +85,8 @@ export class Scenario {
     if (this.options.nice !== undefined) {
       for (const pid of [...emulatorPids, ...this.generators.pids]) setPriority(pid, this.options.nice);
     }
-    if (this.options.pin) {
-      const cpus = availableParallelism();
-      const others = cpus > 1 ? `0-${cpus - 2}` : '0';
+    const { others } = this.cpuPlan;
+    if (this.options.pin && others !== undefined) {
       for (const pid of [...emulatorPids, ...this.generators.pids]) pinProcess(pid, others);
     }
   }
@@ -133,7 +132,7 @@ export class Scenario {
       RELAY_UPSTREAM: `ws://127.0.0.1:${this.emulator.port}`,
     });
     if (this.options.nice !== undefined) setPriority(this.relay.pid, this.options.nice);
-    if (this.options.pin) pinProcess(this.relay.pid, String(availableParallelism() - 1));
+    if (this.options.pin) pinProcess(this.relay.pid, this.cpuPlan.proxy[0] ?? '0');
   }
 
   private get emulator(): Service {
@@ -171,13 +170,22 @@ export class Scenario {
         PROXY_AUTH_TOKEN: '',
         PROXY_AUTH_SECRET: '',
         IDLE_TIMEOUT_SECONDS: '3600',
+        WORKERS: String(this.options.workers),
       },
       nodeArgs,
       this.options.proxyDir ?? REPO_ROOT,
     );
     if (this.options.nice !== undefined) setPriority(this.proxy.pid, this.options.nice);
+    if (this.options.workers > 1) await untilWorkersServe(this.proxy.port, this.options.workers);
     // The proxy's helper threads (V8 GC, libuv) start lazily; pin again once it listens so they are covered too.
-    if (this.options.pin && !pinProcess(this.proxy.pid, String(availableParallelism() - 1))) process.stderr.write('bench: taskset failed; not pinned\n');
+    // A cluster's primary only hands out connections; each worker gets a CPU of its own.
+    if (this.options.pin) {
+      const { proxy } = this.cpuPlan;
+      const [primary, ...workers] = processTree(this.proxy.pid);
+      const pinned = workers.length === 0 ? pinProcess(this.proxy.pid, proxy[0] ?? '0') : workers.every((pid, i) => pinProcess(pid, proxy[i % proxy.length] ?? '0'));
+      if (primary !== undefined && workers.length > 0) pinProcess(primary, proxy.join(','));
+      if (!pinned) process.stderr.write('bench: taskset failed; not pinned\n');
+    }
     const url = inspectorUrl(this.proxy.output());
     if (url !== undefined) this.inspector = await InspectorSession.open(url).catch(() => undefined);
   }
@@ -193,6 +201,10 @@ export class Scenario {
       const output = service?.output().replace(/Debugger (listening|ending) on .*\n?|For help, see: .*\n?|Debugger attached.\n?|Waiting for the debugger to disconnect...\n?/g, '').trim();
       if (service !== undefined && output) process.stderr.write(`  ${service.name} output (last lines):\n${output.split('\n').slice(-40).join('\n')}\n`);
     }
+  }
+
+  private get cpuPlan(): ReturnType<typeof cpuPlan> {
+    return cpuPlan(availableParallelism(), this.options.workers);
   }
 
   get profile(): string | undefined {
@@ -382,3 +394,13 @@ export class Scenario {
 
 export { REPO_ROOT };
 export type { IdleMemory, StreamingMemory };
+
+/** A cluster proxy accepts connections once its first worker listens; the bench waits for all of them. */
+async function untilWorkersServe(port: number, workers: number): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const health = (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json(), () => undefined)) as { workers?: { running?: number } } | undefined;
+    if (health?.workers?.running === workers) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the proxy's ${workers} workers did not all start within 30 s`);
+}
