@@ -26,7 +26,7 @@ interface Slot {
 }
 
 /** Beyond SHUTDOWN_GRACE_MS, how long workers get to finish recordings and exit before they are killed. */
-const STOP_MARGIN_MS = 5000;
+export const STOP_MARGIN_MS = 5000;
 /** How long the primary waits for a worker's metrics (a scrape fails rather than show a partial sum). */
 const COLLECT_TIMEOUT_MS = 4000;
 

@@ -2,8 +2,15 @@
 
 export class EnvReader {
   readonly problems: string[] = [];
+  /** Every variable asked for, set or not: what the configuration reads (deploy files are checked against it). */
+  readonly names = new Set<string>();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  private raw(name: string): string | undefined {
+    this.names.add(name);
+    return this.env[name];
+  }
 
   problem(name: string, message: string): void {
     this.problems.push(`${name} ${message}`);
@@ -11,14 +18,14 @@ export class EnvReader {
 
   /** The trimmed value, or undefined when unset or empty. */
   optional(name: string): string | undefined {
-    const raw = this.env[name];
+    const raw = this.raw(name);
     if (raw === undefined) return undefined;
     const value = raw.trim();
     return value === '' ? undefined : value;
   }
 
   string(name: string, fallback: string): string {
-    const raw = this.env[name];
+    const raw = this.raw(name);
     return raw === undefined ? fallback : raw.trim();
   }
 
@@ -83,7 +90,7 @@ export class EnvReader {
 
   /** A comma-separated subset of `allowed` (empty string means none). */
   subsetOf<T extends string>(name: string, fallback: readonly T[], allowed: readonly T[]): T[] {
-    const raw = this.env[name];
+    const raw = this.raw(name);
     if (raw === undefined) return [...fallback];
     const items = this.list(name, []);
     const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));

@@ -62,7 +62,10 @@ export interface Config {
   };
 }
 
-export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly errors: string[] };
+/** `variables`: every environment variable the configuration reads. */
+export type ConfigResult = ({ readonly ok: true; readonly config: Config } | { readonly ok: false; readonly errors: string[] }) & {
+  readonly variables: readonly string[];
+};
 
 const DEFAULT_OPENAI_URL = 'wss://api.openai.com/v1/realtime';
 
@@ -152,7 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   }
 
   const errors = r.problems;
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config: deepFreeze(config) };
+  const variables = [...r.names];
+  return errors.length > 0 ? { ok: false, errors, variables } : { ok: true, config: deepFreeze(config), variables };
 }
 
 /** Azure GA endpoint: `wss://<resource>.openai.azure.com/openai/v1/realtime` (no api-version). */

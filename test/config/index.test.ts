@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 
@@ -79,5 +80,10 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.limits.clientConfigKeys).toEqual([]);
     const defaults = loadConfig({});
     expect(defaults.ok && defaults.config.allowedOrigins).toEqual(['http://localhost:5173']);
+  });
+
+  it('.env.example lists every variable the configuration reads, and only those', () => {
+    const documented = [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect([...new Set(documented)].sort()).toEqual([...loadConfig({}).variables].sort());
   });
 });
