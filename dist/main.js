@@ -6,6 +6,7 @@
 import 'dotenv/config';
 import cluster from 'node:cluster';
 import { availableCpus } from './cluster/cpus.js';
+import { armExitDeadline, exitAfterLogs } from './cluster/exit.js';
 import { readPlacement } from './cluster/messages.js';
 import { onShutdownSignals } from './cluster/signals.js';
 import { loadConfig } from './config/index.js';
@@ -44,17 +45,22 @@ async function runSingleProcess(config, logger) {
     const { startServer } = await import('./app.js');
     const server = await startServer(config, await serverOptions(config, logger));
     logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
+    let drained = false;
     onShutdownSignals({
         drain: (signal) => {
             logger.info({ signal }, 'shutdown requested');
-            server.close().then(() => process.exit(0), (error) => {
+            armExitDeadline(config.shutdownGraceMs, () => drained);
+            server.close().then(() => {
+                drained = true;
+                exitAfterLogs(0);
+            }, (error) => {
                 logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-                process.exit(1);
+                exitAfterLogs(1);
             });
         },
         force: (signal) => {
             logger.warn({ signal }, 'second interrupt: stopping at once');
-            process.exit(1);
+            exitAfterLogs(1);
         },
         ignored: (signal) => logger.info({ signal }, 'already draining'),
     });

@@ -8,6 +8,7 @@
 import cluster, {} from 'node:cluster';
 import { createEmulator } from '../emulator/index.js';
 import { serverUrls } from '../http/info.js';
+import { exitAfterLogs } from './exit.js';
 import { isWorkerMessage, PLACEMENT_ENV } from './messages.js';
 import { PrimaryDesk } from './primary-desk.js';
 import { RestartBackoff } from './restart-backoff.js';
@@ -127,7 +128,7 @@ export async function runPrimary(config, workers, logger) {
         finishing = true;
         await emulator?.close();
         logger.info({ exitCode }, 'stopped');
-        process.exit(exitCode);
+        exitAfterLogs(exitCode);
     };
     onShutdownSignals({
         drain: (signal) => {
@@ -138,7 +139,7 @@ export async function runPrimary(config, workers, logger) {
             logger.warn({ signal }, 'second interrupt: stopping at once');
             for (const worker of live())
                 worker.process.kill('SIGKILL');
-            process.exit(1);
+            exitAfterLogs(1);
         },
         ignored: (signal) => logger.info({ signal }, 'already draining'),
     });

@@ -5,6 +5,7 @@
  */
 import { remoteAdmitter } from '../admission/remote.js';
 import { startServer } from '../app.js';
+import { armExitDeadline, exitAfterLogs } from './exit.js';
 import { readPlacement } from './messages.js';
 import { PrimaryLink } from './primary-link.js';
 import { ignoreShutdownSignals } from './signals.js';
@@ -31,14 +32,19 @@ export async function runWorker(config, options) {
     });
     link.tell({ type: 'proxy:listening', port: server.port });
     let stopping = false;
+    let drained = false;
     const stop = (why) => {
         if (stopping)
             return;
         stopping = true;
         logger.info({ why }, 'worker draining');
-        server.close().then(() => process.exit(0), (error) => {
+        armExitDeadline(config.shutdownGraceMs, () => drained);
+        server.close().then(() => {
+            drained = true;
+            exitAfterLogs(0);
+        }, (error) => {
             logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker drain failed');
-            process.exit(1);
+            exitAfterLogs(1);
         });
     };
     link.onDrain(() => stop('ordered by the primary'));

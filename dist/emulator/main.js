@@ -1,5 +1,5 @@
 /** `npm run emulator`: the realtime emulator as a standalone server (see docs/emulator.md). */
-import { createLogger } from '../logger/index.js';
+import { createLogger, flushLogs } from '../logger/index.js';
 import { readEmulatorConfig } from './config.js';
 import { createEmulator } from './server.js';
 const result = readEmulatorConfig(process.env);
@@ -11,15 +11,17 @@ if (!result.ok) {
 const logger = createLogger(result.config.logLevel);
 const emulator = await createEmulator({ ...result.config.options, logger });
 logger.info({ url: emulator.url, loopback: result.config.options.loopback ?? false }, 'emulator ready');
+/** Time given to the last log lines on the way out (a dead log reader must not hold up the exit). */
+const LOG_FLUSH_MS = 500;
 let stopping = false;
 const stop = (signal) => {
     if (stopping)
         return;
     stopping = true;
     logger.info({ signal }, 'emulator stopping');
-    emulator.close().then(() => process.exit(0), (error) => {
+    emulator.close().then(() => void flushLogs(LOG_FLUSH_MS).then(() => process.exit(0)), (error) => {
         logger.error({ err: error }, 'emulator failed to stop cleanly');
-        process.exit(1);
+        void flushLogs(LOG_FLUSH_MS).then(() => process.exit(1));
     });
 };
 process.once('SIGINT', stop);

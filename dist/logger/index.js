@@ -1,5 +1,6 @@
 /** One pino root logger; sessions take a child with their `sessionId`. Keys and tokens are redacted. */
 import { pino } from 'pino';
+import { FdDestination } from './fd-destination.js';
 /** Paths that may hold a secret anywhere in a log record. */
 const REDACTED_PATHS = [
     'apiKey',
@@ -14,12 +15,21 @@ const REDACTED_PATHS = [
     '*.token',
     '*.authorization',
 ];
-/** Creates the process's root logger writing JSON lines to `destination` (stdout by default). */
+/** Standard output, created on first use: one per process, shared by every logger that writes there. */
+let stdout;
+/** Creates the process's root logger writing JSON lines to `destination` (stdout by default, never blocking). */
 export function createLogger(level, destination) {
     return pino({
         level,
         base: { service: 'realtime-voice-proxy' },
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
         timestamp: pino.stdTimeFunctions.isoTime,
-    }, destination);
+    }, destination ?? (stdout ??= new FdDestination(1)));
+}
+/**
+ * Before `process.exit`: waits until the log lines written to stdout are out, at most `timeoutMs` (a reader that
+ * stalls or died must not hold up the exit).
+ */
+export function flushLogs(timeoutMs) {
+    return stdout?.flush(timeoutMs) ?? Promise.resolve();
 }

@@ -86,4 +86,14 @@ describe('loadConfig', () => {
     const documented = [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect([...new Set(documented)].sort()).toEqual([...loadConfig({}).variables].sort());
   });
+
+  it('.env.example shows each default as it is: setting every value it shows changes nothing', () => {
+    const shown = Object.fromEntries(
+      [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(shown.CLIENT_CONFIG_KEYS).toBeDefined();
+    const fromExample = loadConfig(shown);
+    const defaults = loadConfig({});
+    expect(fromExample.ok && defaults.ok && fromExample.config).toEqual(defaults.ok && defaults.config);
+  });
 });

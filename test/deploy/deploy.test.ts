@@ -53,7 +53,7 @@ function dockerStages(text: string): Instruction[][] {
 function execForm(args: string): string[] {
   const parsed = JSON.parse(args) as unknown;
   if (!Array.isArray(parsed) || !parsed.every((part) => typeof part === 'string')) throw new Error(`not exec form: ${args}`);
-  return parsed as string[];
+  return parsed;
 }
 
 /** systemd unit: `Key=value` lines of every section (repeated keys kept in order). */
@@ -84,7 +84,7 @@ describe('deploy/Dockerfile', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(stage[0]?.args).toMatch(/^node:20-slim\b/);
     expect(all('RUN', stages[0])).toContain('npm run build');
-    expect(JSON.parse(read('package.json')).scripts.build).toBeDefined();
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.build).toBeDefined();
     const user = all('USER').at(-1);
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
@@ -156,7 +156,7 @@ describe('deploy/realtime-voice-proxy.service', () => {
     const [, script] = (value('ExecStart')[0] ?? '').split(' ');
     const s = (server = startServerProcess([process.execPath, script ?? '']));
     await readyPort(s);
-    process.kill(s.child.pid ?? -1, (value('KillSignal')[0] ?? 'SIGTERM') as NodeJS.Signals);
+    process.kill(s.child.pid ?? -1, (value('KillSignal')[0] ?? 'SIGTERM'));
     expect(await s.exit).toBe(0);
   });
 });
