@@ -8,7 +8,6 @@ import { chooseUpstreamFormat, createInboundConverter, upstreamBytesPerMs, } fro
 import { closeCodeFor, CloseCode } from '../errors/index.js';
 import { UpstreamConnection } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str } from '../upstream/events.js';
-import { createSecretScrubber } from '../upstream/redact.js';
 import { sessionFromDefaults, sessionUpdateEvent, toClientSessionView, upstreamInterruptsOnSpeech, } from '../upstream/session-config.js';
 import { parseClientMessage } from '../ws/client-messages.js';
 import { ClientChannel } from './client-channel.js';
@@ -50,8 +49,6 @@ export class SessionBridge {
     timers;
     controlRate;
     upstreamFaults = new BurstCounter(UPSTREAM_FAULT_LIMIT, 1000);
-    /** Upstream error text reaches the client and the logs only through this: no key, no header value. */
-    scrub;
     upstreamPongPending = false;
     upstreamSlowLogged = false;
     /** The same bound as toward the client, in base64 upstream bytes: a stuck upstream must not grow our memory. */
@@ -83,7 +80,6 @@ export class SessionBridge {
         });
         deps.metrics.sessionsActive.inc();
         this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
-        this.scrub = createSecretScrubber(settings.upstream.headers);
         this.controlRate = new ControlRateLimiter(settings.controlMessagesPerSecond);
         this.timers = new SessionTimers({
             // Twice the socket handshake's own timeout, so that one names a hung handshake first.
@@ -420,7 +416,7 @@ export class SessionBridge {
     onUpstreamError(event) {
         const error = obj(event, 'error');
         const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
-        const message = this.scrub(str(error, 'message') ?? 'The upstream reported an error.');
+        const message = str(error, 'message') ?? 'The upstream reported an error.';
         if (QUIET_UPSTREAM_ERRORS.has(code)) {
             this.log.debug({ upstreamCode: code }, 'harmless upstream error');
             return;
@@ -472,8 +468,7 @@ export class SessionBridge {
         const end = endForFailure(failure);
         this.close(end.outcome, end.error);
     }
-    onUpstreamClose(code, rawReason) {
-        const reason = this.scrub(rawReason);
+    onUpstreamClose(code, reason) {
         this.log.info({ code, reason }, 'upstream closed');
         const end = endForClose(code, reason);
         this.close(end.outcome, end.error);

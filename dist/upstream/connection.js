@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws';
 import { parseServerEvent } from './events.js';
+import { createUpstreamScrubber } from './redact.js';
 /** Largest upstream frame accepted (an append may carry 15 MiB; deltas are far smaller). */
 const MAX_UPSTREAM_FRAME_BYTES = 32 * 1024 * 1024;
 /** The upstream URL for a model: `<url>?model=<model>`. */
@@ -17,8 +18,10 @@ export class UpstreamConnection {
     socket;
     opened = false;
     finished = false;
+    scrubber;
     constructor(config, timeoutMs, handlers) {
         this.handlers = handlers;
+        this.scrubber = createUpstreamScrubber(config.headers);
         this.socket = new WebSocket(upstreamUrl(config), {
             headers: { ...config.headers },
             perMessageDeflate: false,
@@ -38,7 +41,7 @@ export class UpstreamConnection {
             }
             const parsed = parseServerEvent(data.toString('utf8'));
             if (parsed.ok)
-                this.handlers.onEvent(parsed.event);
+                this.handlers.onEvent(this.scrubber.event(parsed.event));
             else
                 this.handlers.onMalformed(parsed.reason);
         });
@@ -60,7 +63,7 @@ export class UpstreamConnection {
             if (this.finished)
                 return;
             this.finished = true;
-            this.handlers.onClose(code, reason.toString('utf8'));
+            this.handlers.onClose(code, this.scrubber.text(reason.toString('utf8')));
         });
     }
     get isOpen() {

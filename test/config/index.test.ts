@@ -88,9 +88,10 @@ describe('loadConfig', () => {
   });
 
   it('.env.example shows each default as it is: setting every value it shows changes nothing', () => {
-    const shown = Object.fromEntries(
-      [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-    );
+    const shown: Record<string, string> = {};
+    for (const m of readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)) {
+      shown[m[1] ?? ''] = m[2] ?? '';
+    }
     expect(shown.CLIENT_CONFIG_KEYS).toBeDefined();
     const fromExample = loadConfig(shown);
     const defaults = loadConfig({});
