@@ -1,4 +1,5 @@
 /** Client audio formats: what a frontend may send and receive, and byte/duration arithmetic for them. */
+import { echoClientText } from '../errors/index.js';
 
 export type ClientAudioEncoding = 'pcm16' | 'g711_ulaw' | 'g711_alaw';
 
@@ -44,7 +45,7 @@ export function bytesForMs(ms: number, format: AudioFormat): number {
 /** Parses an (encoding, rate) pair from untrusted input into a format or a message saying what is wrong. */
 export function validateFormat(encoding: string, rate: number): { ok: true; format: AudioFormat } | { ok: false; message: string } {
   if (!(ENCODINGS as readonly string[]).includes(encoding)) {
-    return { ok: false, message: `unsupported audio encoding "${encoding}" (expected one of ${ENCODINGS.join(', ')})` };
+    return { ok: false, message: `unsupported audio encoding "${echoClientText(encoding)}" (expected one of ${ENCODINGS.join(', ')})` };
   }
   const typed = encoding as ClientAudioEncoding;
   if (typed === 'pcm16') {

@@ -1,6 +1,7 @@
 /** Plain HTTP: health, readiness, info, Prometheus metrics, the demo page; JSON 404 for anything else. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
+import { echoClientText } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static.js';
@@ -74,7 +75,7 @@ async function handle(deps: HttpDeps, request: IncomingMessage, response: Server
     }
     default:
       if (await serveStatic(deps.publicDir, path, request, response)) return;
-      sendJson(response, 404, { error: { status: 404, message: `Nothing at ${path.slice(0, 100)}.` } });
+      sendJson(response, 404, { error: { status: 404, message: `Nothing at ${echoClientText(path)}.` } });
   }
 }
 

@@ -3,7 +3,7 @@
  * problem becomes a result with the error code the client will see.
  */
 import { CLIENT_CONFIG_KEYS, VOICES, type ClientConfigKey } from '../config/constants.js';
-import type { ErrorCode } from '../errors/index.js';
+import { ECHO_MAX_CHARS, echoClientText, type ErrorCode } from '../errors/index.js';
 
 export type TurnDetectionInput =
   | 'server_vad'
@@ -66,7 +66,7 @@ export function parseClientMessage(text: string): ParsedClientMessage {
   try {
     const message = parseByType(value.type, value);
     if (message === undefined) {
-      return { ok: false, code: 'unknown_message_type', message: `Unknown message type "${truncate(value.type)}".` };
+      return { ok: false, code: 'unknown_message_type', message: `Unknown message type "${echoClientText(value.type)}".` };
     }
     return { ok: true, message };
   } catch (error) {
@@ -101,6 +101,8 @@ function parseByType(type: string, m: Record<string, unknown>): ClientMessage | 
       const id = m.id;
       if (id === undefined) return { type };
       if (typeof id !== 'string' && typeof id !== 'number') throw new Invalid('"ping" id must be a string or a number.');
+      // The pong echoes the id whole, so it gets the echo bound: refused when longer, never silently cut.
+      if (typeof id === 'string' && id.length > ECHO_MAX_CHARS) throw new Invalid(`"ping" id must be at most ${ECHO_MAX_CHARS} characters.`);
       return { type, id };
     }
     default:
@@ -110,7 +112,7 @@ function parseByType(type: string, m: Record<string, unknown>): ClientMessage | 
 
 function parseConfig(m: Record<string, unknown>): ClientMessage {
   const unknown = Object.keys(m).filter((key) => key !== 'type' && !(CLIENT_CONFIG_KEYS as readonly string[]).includes(key));
-  if (unknown.length > 0) throw new Invalid(`Unknown config keys: ${unknown.map(truncate).join(', ')}.`);
+  if (unknown.length > 0) throw new Invalid(`Unknown config keys: ${echoClientText(unknown.join(', '))}.`);
   const patch: ClientConfigPatch = {};
   if (m.instructions !== undefined) {
     if (typeof m.instructions !== 'string' || m.instructions.length > MAX_INSTRUCTIONS_CHARS) {
@@ -146,7 +148,7 @@ function parseTurnDetection(value: unknown): TurnDetectionInput {
   if (value === 'server_vad' || value === 'semantic_vad' || value === 'none') return value;
   if (!isRecord(value)) throw new Invalid('"turnDetection" must be "server_vad", "semantic_vad", "none" or an object.');
   const unknown = Object.keys(value).filter((key) => !TURN_OBJECT_KEYS.includes(key));
-  if (unknown.length > 0) throw new Invalid(`Unknown turnDetection keys: ${unknown.map(truncate).join(', ')}.`);
+  if (unknown.length > 0) throw new Invalid(`Unknown turnDetection keys: ${echoClientText(unknown.join(', '))}.`);
   const type = value.type;
   if (type !== 'server_vad' && type !== 'semantic_vad' && type !== 'none') {
     throw new Invalid('"turnDetection.type" must be "server_vad", "semantic_vad" or "none".');
@@ -180,7 +182,7 @@ function parseTranscription(value: unknown): ClientConfigPatch['transcription'] 
   if (typeof value === 'boolean') return value;
   if (!isRecord(value)) throw new Invalid('"transcription" must be true, false or {model, language}.');
   const unknown = Object.keys(value).filter((key) => key !== 'model' && key !== 'language');
-  if (unknown.length > 0) throw new Invalid(`Unknown transcription keys: ${unknown.map(truncate).join(', ')}.`);
+  if (unknown.length > 0) throw new Invalid(`Unknown transcription keys: ${echoClientText(unknown.join(', '))}.`);
   const result: { model?: string; language?: string } = {};
   for (const key of ['model', 'language'] as const) {
     const field = value[key];
@@ -207,9 +209,4 @@ function msField(m: Record<string, unknown>, key: string, label = key): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Echoed client strings are cut short: an error message must not become an amplifier. */
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

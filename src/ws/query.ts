@@ -1,5 +1,6 @@
 /** The connection's query parameters: the client's audio formats (protocol v1, "Connecting"). */
 import { validateFormat, type AudioFormat } from '../audio/formats.js';
+import { echoClientText } from '../errors/index.js';
 
 export interface ClientFormats {
   readonly input: AudioFormat;
@@ -36,6 +37,6 @@ function defaultRate(encoding: string): number {
 function rateParam(params: URLSearchParams, name: string, fallback: number): number | string {
   const raw = params.get(name);
   if (raw === null) return fallback;
-  if (!/^\d{1,6}$/.test(raw)) return `${name} must be a whole number of Hz, got "${raw.slice(0, 20)}"`;
+  if (!/^\d{1,6}$/.test(raw)) return `${name} must be a whole number of Hz, got "${echoClientText(raw)}"`;
   return Number(raw);
 }

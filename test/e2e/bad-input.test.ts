@@ -85,6 +85,49 @@ describe('bad client input gets a clear error and the session goes on', () => {
   });
 });
 
+describe('client strings are echoed cut to 40 characters', () => {
+  /** The message quotes the first 40 characters of `echoed`, then `…`, and never more of it. */
+  function expectCut(message: unknown, echoed: string): void {
+    expect(String(message)).toContain(`${echoed.slice(0, 40)}…`);
+    expect(String(message)).not.toContain(echoed.slice(0, 41));
+  }
+
+  it.each([
+    ['inputFormat', (long: string) => `?inputFormat=${long}`],
+    ['outputFormat', (long: string) => `?outputFormat=${long}`],
+    ['inputRate', (long: string) => `?inputRate=${long}`],
+  ])('a 3,000-character %s in invalid_audio_format', async (_name, query) => {
+    const long = 'q'.repeat(2999) + 'Z';
+    proxy = await startProxy();
+    client = await TestClient.connect(`${proxy.url}${query(long)}`);
+    const error = await client.waitFor((m) => m.type === 'error');
+    expect(error).toMatchObject({ code: 'invalid_audio_format' });
+    expectCut(error.message, long);
+  });
+
+  it('an unknown type, a config with many long unknown keys, a long ping id; and an HTTP 404 path', async () => {
+    const c = await connected();
+    const long = 'k'.repeat(3000);
+    c.sendJson({ type: long });
+    expectCut((await c.waitFor((m) => m.code === 'unknown_message_type')).message, long);
+    const keys = Array.from({ length: 200 }, (_, i) => `key${i}_${'k'.repeat(100)}`);
+    c.sendJson({ type: 'config', ...Object.fromEntries(keys.map((key) => [key, 1])) });
+    const config = await c.waitFor((m) => m.code === 'invalid_message');
+    expectCut(config.message, keys.join(', '));
+    // A pong echoes the id whole: a longer id is refused, never cut.
+    c.sendJson({ type: 'ping', id: 'i'.repeat(41) });
+    expect((await c.waitFor((m) => m.type === 'error' && String(m.message).includes('ping'))).code).toBe('invalid_message');
+    c.sendJson({ type: 'ping', id: 'i'.repeat(40) });
+    await c.waitFor((m) => m.type === 'pong' && m.id === 'i'.repeat(40));
+    expect(c.json.filter((m) => m.type === 'pong')).toHaveLength(1);
+
+    const path = `/${'p'.repeat(3000)}`;
+    const missing = await fetch(`${proxy?.httpUrl}${path}`);
+    expect(missing.status).toBe(404);
+    expectCut(((await missing.json()) as { error: { message: string } }).error.message, path);
+  });
+});
+
 describe('the upgrade gate', () => {
   it('refuses other paths with 404', async () => {
     proxy = await startProxy();
