@@ -96,7 +96,17 @@ export interface Service {
 }
 
 /**
- * Starts `node [nodeArgs] --import tsx <script>` with `env` added to this process's environment, and waits
+ * A service's environment: this process's, plus `env`, in which '' unsets a variable. No `.env` file is read, so a
+ * developer's own settings (auth, say) cannot change what is measured; the bench sets all it needs.
+ */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, DOTENV_CONFIG_PATH: '/dev/null', ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === '') delete merged[name];
+  return merged;
+}
+
+/**
+ * Starts `node [nodeArgs] --import tsx <script>` with `env` added to this process's environment (see `childEnv`), and waits
  * until `port` accepts TCP connections.
  */
 export async function startService(
@@ -109,7 +119,7 @@ export async function startService(
 ): Promise<Service> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);

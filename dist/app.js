@@ -16,6 +16,7 @@ import { createMetrics } from './metrics/index.js';
 import { SessionBridge } from './session/bridge.js';
 import { abortHandshake, checkUpgrade } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
+import { serverOrigins } from './ws/server-origins.js';
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 const PUBLIC_DIR = fileURLToPath(new URL('./http/public/', import.meta.url));
 /** Starts the proxy on `config.host:config.port` (port 0 picks a free one). */
@@ -43,7 +44,8 @@ export async function startServer(config, options) {
     const admitter = options.admitter ?? createLocalAdmitter(config.limits);
     const sessionsChanged = () => cluster?.sessionsChanged(sessions.size);
     const info = buildInfo(config, upstream, cluster?.workers ?? 1);
-    const gateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
+    // The server's own origins join the allow-list once the port is bound (below).
+    let gateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
     const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const server = createServer(
     // Node checks these only every connectionsCheckingInterval, so check often enough to honour short timeouts.
@@ -180,7 +182,9 @@ export async function startServer(config, options) {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model }, 'listening');
+    const ownOrigins = serverOrigins({ host: config.host, port }, config.publicOrigin);
+    gateSettings = { ...gateSettings, allowedOrigins: [...config.allowedOrigins, ...ownOrigins] };
+    logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model, ownOrigins }, 'listening');
     let closing;
     const close = () => {
         closing ??= (async () => {

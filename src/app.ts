@@ -18,10 +18,11 @@ import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
-import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision } from './ws/gate.js';
+import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
+import { parseFormats } from './ws/query.js';
+import { serverOrigins } from './ws/server-origins.js';
 
 type Admitted = Extract<GateDecision, { ok: true }>;
-import { parseFormats } from './ws/query.js';
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -92,7 +93,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const sessionsChanged = (): void => cluster?.sessionsChanged(sessions.size);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
-  const gateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
+  // The server's own origins join the allow-list once the port is bound (below).
+  let gateSettings: GateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const server: Server = createServer(
     // Node checks these only every connectionsCheckingInterval, so check often enough to honour short timeouts.
@@ -243,7 +245,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model }, 'listening');
+  const ownOrigins = serverOrigins({ host: config.host, port }, config.publicOrigin);
+  gateSettings = { ...gateSettings, allowedOrigins: [...config.allowedOrigins, ...ownOrigins] };
+  logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model, ownOrigins }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

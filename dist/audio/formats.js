@@ -1,4 +1,5 @@
 /** Client audio formats: what a frontend may send and receive, and byte/duration arithmetic for them. */
+import { echoClientText } from '../errors/index.js';
 /** PCM16 client rates the resampler supports (each to and from the upstream rate). */
 export const PCM16_RATES = Object.freeze([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]);
 /** The OpenAI Realtime API PCM rate. */
@@ -27,7 +28,7 @@ export function bytesForMs(ms, format) {
 /** Parses an (encoding, rate) pair from untrusted input into a format or a message saying what is wrong. */
 export function validateFormat(encoding, rate) {
     if (!ENCODINGS.includes(encoding)) {
-        return { ok: false, message: `unsupported audio encoding "${encoding}" (expected one of ${ENCODINGS.join(', ')})` };
+        return { ok: false, message: `unsupported audio encoding "${echoClientText(encoding)}" (expected one of ${ENCODINGS.join(', ')})` };
     }
     const typed = encoding;
     if (typed === 'pcm16') {

@@ -61,6 +61,7 @@ export function loadConfig(env) {
         workers: r.countOrAuto('WORKERS', 1, 1, 64),
         upstream,
         allowedOrigins: r.list('ALLOWED_ORIGINS', ['http://localhost:5173']),
+        publicOrigin: r.origin('PUBLIC_ORIGIN'),
         session,
         preopenBufferMs: r.int('PREOPEN_BUFFER_MS', 5000, 0, 60000),
         maxFrameBytes: r.int('MAX_FRAME_BYTES', 262144, 64, 16 * 1024 * 1024),
@@ -68,7 +69,7 @@ export function loadConfig(env) {
         logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
         saveAudio: r.oneOf('SAVE_AUDIO', 'off', ['off', 'response', 'both']),
         audioOutputDir: r.string('AUDIO_OUTPUT_DIR', 'openai_audio_output'),
-        auth: { token: r.optional('PROXY_AUTH_TOKEN') ?? null, secret: r.optional('PROXY_AUTH_SECRET') ?? null },
+        auth: { token: r.secret('PROXY_AUTH_TOKEN'), secret: r.secret('PROXY_AUTH_SECRET') },
         limits: {
             maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
             maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),

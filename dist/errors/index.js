@@ -72,3 +72,12 @@ export function closeCodeFor(code) {
     const spec = ERRORS[code];
     return spec.closeCode ?? CloseCode.upstreamFailure;
 }
+/** Client strings quoted back in an error message are cut to this many characters. */
+export const ECHO_MAX_CHARS = 40;
+/**
+ * A client string as it may appear in an error message (ours to the client, or an HTTP refusal): at most
+ * ECHO_MAX_CHARS characters, so an error never becomes an amplifier. Every place that echoes client input uses it.
+ */
+export function echoClientText(text) {
+    return text.length > ECHO_MAX_CHARS ? `${text.slice(0, ECHO_MAX_CHARS)}…` : text;
+}

@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { echoClientText } from '../errors/index.js';
 import { parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static.js';
 /** Creates the request handler for the plain HTTP routes. */
@@ -52,7 +53,7 @@ async function handle(deps, request, response) {
         default:
             if (await serveStatic(deps.publicDir, path, request, response))
                 return;
-            sendJson(response, 404, { error: { status: 404, message: `Nothing at ${path.slice(0, 100)}.` } });
+            sendJson(response, 404, { error: { status: 404, message: `Nothing at ${echoClientText(path)}.` } });
     }
 }
 export function sendJson(response, status, body) {

@@ -3,6 +3,7 @@
  * problem becomes a result with the error code the client will see.
  */
 import { CLIENT_CONFIG_KEYS, VOICES } from '../config/constants.js';
+import { ECHO_MAX_CHARS, echoClientText } from '../errors/index.js';
 /** Longest typed user message accepted (characters). */
 export const MAX_TEXT_CHARS = 16_000;
 /** Longest `instructions` accepted (characters). */
@@ -28,7 +29,7 @@ export function parseClientMessage(text) {
     try {
         const message = parseByType(value.type, value);
         if (message === undefined) {
-            return { ok: false, code: 'unknown_message_type', message: `Unknown message type "${truncate(value.type)}".` };
+            return { ok: false, code: 'unknown_message_type', message: `Unknown message type "${echoClientText(value.type)}".` };
         }
         return { ok: true, message };
     }
@@ -69,6 +70,9 @@ function parseByType(type, m) {
                 return { type };
             if (typeof id !== 'string' && typeof id !== 'number')
                 throw new Invalid('"ping" id must be a string or a number.');
+            // The pong echoes the id whole, so it gets the echo bound: refused when longer, never silently cut.
+            if (typeof id === 'string' && id.length > ECHO_MAX_CHARS)
+                throw new Invalid(`"ping" id must be at most ${ECHO_MAX_CHARS} characters.`);
             return { type, id };
         }
         default:
@@ -78,7 +82,7 @@ function parseByType(type, m) {
 function parseConfig(m) {
     const unknown = Object.keys(m).filter((key) => key !== 'type' && !CLIENT_CONFIG_KEYS.includes(key));
     if (unknown.length > 0)
-        throw new Invalid(`Unknown config keys: ${unknown.map(truncate).join(', ')}.`);
+        throw new Invalid(`Unknown config keys: ${echoClientText(unknown.join(', '))}.`);
     const patch = {};
     if (m.instructions !== undefined) {
         if (typeof m.instructions !== 'string' || m.instructions.length > MAX_INSTRUCTIONS_CHARS) {
@@ -120,7 +124,7 @@ function parseTurnDetection(value) {
         throw new Invalid('"turnDetection" must be "server_vad", "semantic_vad", "none" or an object.');
     const unknown = Object.keys(value).filter((key) => !TURN_OBJECT_KEYS.includes(key));
     if (unknown.length > 0)
-        throw new Invalid(`Unknown turnDetection keys: ${unknown.map(truncate).join(', ')}.`);
+        throw new Invalid(`Unknown turnDetection keys: ${echoClientText(unknown.join(', '))}.`);
     const type = value.type;
     if (type !== 'server_vad' && type !== 'semantic_vad' && type !== 'none') {
         throw new Invalid('"turnDetection.type" must be "server_vad", "semantic_vad" or "none".');
@@ -158,7 +162,7 @@ function parseTranscription(value) {
         throw new Invalid('"transcription" must be true, false or {model, language}.');
     const unknown = Object.keys(value).filter((key) => key !== 'model' && key !== 'language');
     if (unknown.length > 0)
-        throw new Invalid(`Unknown transcription keys: ${unknown.map(truncate).join(', ')}.`);
+        throw new Invalid(`Unknown transcription keys: ${echoClientText(unknown.join(', '))}.`);
     const result = {};
     for (const key of ['model', 'language']) {
         const field = value[key];
@@ -185,8 +189,4 @@ function msField(m, key, label = key) {
 }
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** Echoed client strings are cut short: an error message must not become an amplifier. */
-function truncate(text) {
-    return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

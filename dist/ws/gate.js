@@ -30,15 +30,15 @@ export function checkUpgrade(request, settings, state, authenticate) {
     const ip = clientIp(request, settings.trustProxy);
     return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
 }
-/** A request without `Origin` (not a browser) passes; `*` allows every origin; the server's own origin always passes. */
+/**
+ * A request without `Origin` (not a browser) passes; `*` allows every origin; otherwise the origin must be listed.
+ * `allowed` holds the server's own origins too (`server-origins.ts`): the request's `Host` is never trusted for that.
+ */
 export function originAllowed(request, allowed) {
     const origin = request.headers.origin;
     if (origin === undefined)
         return true;
-    if (allowed.includes('*') || allowed.includes(origin))
-        return true;
-    const host = request.headers.host;
-    return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+    return allowed.includes('*') || allowed.includes(origin);
 }
 /**
  * The peer address; with `trustProxy`, the last `X-Forwarded-For` entry: the address the one trusted proxy in

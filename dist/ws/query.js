@@ -1,5 +1,6 @@
 /** The connection's query parameters: the client's audio formats (protocol v1, "Connecting"). */
 import { validateFormat } from '../audio/formats.js';
+import { echoClientText } from '../errors/index.js';
 /** Reads inputFormat/inputRate/outputFormat/outputRate with the contract's defaults. */
 export function parseFormats(params) {
     const inputEncoding = params.get('inputFormat') ?? 'pcm16';
@@ -30,6 +31,6 @@ function rateParam(params, name, fallback) {
     if (raw === null)
         return fallback;
     if (!/^\d{1,6}$/.test(raw))
-        return `${name} must be a whole number of Hz, got "${raw.slice(0, 20)}"`;
+        return `${name} must be a whole number of Hz, got "${echoClientText(raw)}"`;
     return Number(raw);
 }

@@ -24,6 +24,18 @@ export class EnvReader {
     return value === '' ? undefined : value;
   }
 
+  /**
+   * A security setting whose absence turns a control off (a token, a signing secret): unset is null, but set and
+   * empty is a problem, since a blank line in an env file must not silently switch authentication off.
+   */
+  secret(name: string): string | null {
+    const raw = this.raw(name);
+    if (raw === undefined) return null;
+    const value = raw.trim();
+    if (value === '') this.problem(name, 'is set but empty; unset it to turn this control off, or give it a value');
+    return value === '' ? null : value;
+  }
+
   string(name: string, fallback: string): string {
     const raw = this.raw(name);
     return raw === undefined ? fallback : raw.trim();
@@ -112,6 +124,21 @@ export class EnvReader {
       this.problem(name, `must be a ws:// or wss:// URL, got "${value}"`);
       return fallback;
     }
+  }
+
+  /** An origin (`https://host[:port]`, nothing after it), normalised as browsers send it; null when unset. */
+  origin(name: string): string | null {
+    const value = this.optional(name);
+    if (value === undefined) return null;
+    try {
+      const url = new URL(value);
+      const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && bare) return url.origin;
+    } catch {
+      // reported below
+    }
+    this.problem(name, `must be an origin such as https://voice.example.com (scheme, host, optional port, nothing after), got "${value}"`);
+    return null;
   }
 
   private inRange(name: string, value: number, fallback: number, min: number, max: number): number {

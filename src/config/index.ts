@@ -36,8 +36,10 @@ export interface Config {
   /** Processes serving clients: 1 (no cluster), a number, or `auto` (the CPUs this process may use). */
   readonly workers: number | 'auto';
   readonly upstream: UpstreamConfig;
-  /** Allowed browser origins; `*` only when set explicitly. The server's own origin is always allowed. */
+  /** Allowed browser origins; `*` only when set explicitly. The server's own origins are always allowed. */
   readonly allowedOrigins: readonly string[];
+  /** The origin users reach this server at (e.g. `https://voice.example.com` behind TLS), or null. */
+  readonly publicOrigin: string | null;
   readonly session: SessionDefaults;
   readonly preopenBufferMs: number;
   readonly maxFrameBytes: number;
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     workers: r.countOrAuto('WORKERS', 1, 1, 64),
     upstream,
     allowedOrigins: r.list('ALLOWED_ORIGINS', ['http://localhost:5173']),
+    publicOrigin: r.origin('PUBLIC_ORIGIN'),
     session,
     preopenBufferMs: r.int('PREOPEN_BUFFER_MS', 5000, 0, 60000),
     maxFrameBytes: r.int('MAX_FRAME_BYTES', 262144, 64, 16 * 1024 * 1024),
@@ -129,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     saveAudio: r.oneOf<SaveAudioMode>('SAVE_AUDIO', 'off', ['off', 'response', 'both']),
     audioOutputDir: r.string('AUDIO_OUTPUT_DIR', 'openai_audio_output'),
-    auth: { token: r.optional('PROXY_AUTH_TOKEN') ?? null, secret: r.optional('PROXY_AUTH_SECRET') ?? null },
+    auth: { token: r.secret('PROXY_AUTH_TOKEN'), secret: r.secret('PROXY_AUTH_SECRET') },
     limits: {
       maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
       maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),

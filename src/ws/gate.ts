@@ -8,6 +8,7 @@ import { parseRequestTarget, type RequestTarget } from '../http/request-target.j
 import { UPGRADE_REFUSALS, type UpgradeRefusal } from '../errors/index.js';
 
 export interface GateSettings {
+  /** `ALLOWED_ORIGINS` and the server's own origins. */
   readonly allowedOrigins: readonly string[];
   readonly trustProxy: boolean;
 }
@@ -45,13 +46,14 @@ export function checkUpgrade(request: IncomingMessage, settings: GateSettings, s
   return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
 }
 
-/** A request without `Origin` (not a browser) passes; `*` allows every origin; the server's own origin always passes. */
+/**
+ * A request without `Origin` (not a browser) passes; `*` allows every origin; otherwise the origin must be listed.
+ * `allowed` holds the server's own origins too (`server-origins.ts`): the request's `Host` is never trusted for that.
+ */
 export function originAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
-  if (allowed.includes('*') || allowed.includes(origin)) return true;
-  const host = request.headers.host;
-  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+  return allowed.includes('*') || allowed.includes(origin);
 }
 
 /**

@@ -97,4 +97,28 @@ describe('loadConfig', () => {
     const defaults = loadConfig({});
     expect(fromExample.ok && defaults.ok && fromExample.config).toEqual(defaults.ok && defaults.config);
   });
+
+  it('a security variable set but empty is an error by name, not a silent "auth off"', () => {
+    for (const name of ['PROXY_AUTH_SECRET', 'PROXY_AUTH_TOKEN']) {
+      for (const value of ['', '   ']) {
+        const result = loadConfig({ [name]: value });
+        expect(result.ok, `${name}=${JSON.stringify(value)}`).toBe(false);
+        if (!result.ok) expect(result.errors).toEqual([`${name} is set but empty; unset it to turn this control off, or give it a value`]);
+      }
+    }
+    const unset = loadConfig({});
+    expect(unset.ok && unset.config.auth).toEqual({ token: null, secret: null });
+  });
+
+  it('PUBLIC_ORIGIN is an origin, normalised as browsers send it; anything more is an error by name', () => {
+    const ok = loadConfig({ PUBLIC_ORIGIN: 'HTTPS://Voice.Example.com:443/' });
+    expect(ok.ok && ok.config.publicOrigin).toBe('https://voice.example.com');
+    const unset = loadConfig({});
+    expect(unset.ok && unset.config.publicOrigin).toBeNull();
+    for (const bad of ['voice.example.com', 'https://voice.example.com/app', 'ftp://voice.example.com', 'https://u:p@voice.example.com', 'https://x?y']) {
+      const result = loadConfig({ PUBLIC_ORIGIN: bad });
+      expect(result.ok, bad).toBe(false);
+      if (!result.ok) expect(result.errors.join()).toContain('PUBLIC_ORIGIN');
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { rawHttpGet } from '../helpers/raw-client.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
 
 let proxy: TestProxy | undefined;
@@ -132,6 +133,21 @@ describe('the upgrade gate', () => {
   it('refuses other paths with 404', async () => {
     proxy = await startProxy();
     await expect(TestClient.connect(`${proxy.url}v1/realtime`)).rejects.toEqual(new UpgradeRejected(404));
+  });
+
+  it('DNS rebinding: a page whose name points at the proxy is refused, whatever Host says; own origins come from configuration', async () => {
+    proxy = await startProxy({ env: { PUBLIC_ORIGIN: 'https://voice.example.com' } });
+    const port = proxy.server.port;
+    const upgrade = (origin: string, host: string): Promise<number> =>
+      rawHttpGet(port, '/', { upgrade: true, headers: { Host: host, Origin: origin } }).then((answer) => answer.status);
+    expect(await upgrade(`http://evil.example:${port}`, `evil.example:${port}`)).toBe(403);
+    expect(await upgrade(`https://evil.example`, 'evil.example')).toBe(403);
+    // The listen address, the loopback names and PUBLIC_ORIGIN pass, whatever the Host header.
+    expect(await upgrade(`http://127.0.0.1:${port}`, 'anything.example')).toBe(101);
+    expect(await upgrade(`http://localhost:${port}`, `localhost:${port}`)).toBe(101);
+    expect(await upgrade('https://voice.example.com', 'voice.example.com')).toBe(101);
+    const rejected = (await proxy.server.metrics.upgradesRejected.get()).values;
+    expect(rejected.find((sample) => sample.labels.reason === 'origin')?.value).toBe(2);
   });
 
   it('refuses a browser origin that is not allowed with 403, allows listed and same-origin pages', async () => {

@@ -129,17 +129,39 @@ export interface RawHttpAnswer {
 
 /**
  * Sends `GET <target>` exactly as written (no client library normalises it), as a plain request or as a WebSocket
- * upgrade, and resolves with the answer once the server closes the connection.
+ * upgrade, and resolves with the answer once the server closes the connection (or, for an accepted upgrade, once
+ * the 101 has arrived; the socket is then dropped).
  */
-export async function rawHttpGet(port: number, target: string, options: { upgrade?: boolean; timeoutMs?: number } = {}): Promise<RawHttpAnswer> {
+export async function rawHttpGet(
+  port: number,
+  target: string,
+  options: { upgrade?: boolean; timeoutMs?: number; /** Extra headers; `Host` here replaces the default. */ headers?: Record<string, string> } = {},
+): Promise<RawHttpAnswer> {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
   const upgrade = options.upgrade
     ? ['Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13']
     : ['Connection: close'];
-  socket.write([`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...upgrade, '', ''].join('\r\n'));
-  const answer = (await readUntilClosed(socket, options.timeoutMs ?? 5000)).toString('latin1');
-  const split = answer.indexOf('\r\n\r\n');
-  const head = split < 0 ? answer : answer.slice(0, split);
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: split < 0 ? '' : answer.slice(split + 4) };
+  const headers = { Host: `127.0.0.1:${port}`, ...options.headers };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  socket.write([`GET ${target} HTTP/1.1`, ...lines, ...upgrade, '', ''].join('\r\n'));
+  let received = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no complete answer in time')), options.timeoutMs ?? 5000);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.startsWith('HTTP/1.1 101') && received.includes('\r\n\r\n')) {
+        socket.destroy();
+        done();
+      }
+    });
+    socket.once('close', done);
+  });
+  const split = received.indexOf('\r\n\r\n');
+  const head = split < 0 ? received : received.slice(0, split);
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body: split < 0 ? '' : received.slice(split + 4) };
 }

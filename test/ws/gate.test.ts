@@ -70,10 +70,11 @@ describe('clientIp', () => {
 });
 
 describe('originAllowed', () => {
-  it('no Origin (not a browser), a listed origin, the own origin and * pass; others fail', () => {
+  it('no Origin (not a browser), a listed origin and * pass; others fail, whatever Host says', () => {
     expect(originAllowed(request('/'), ['https://app.example'])).toBe(true);
     expect(originAllowed(request('/', { origin: 'https://app.example' }), ['https://app.example'])).toBe(true);
-    expect(originAllowed(request('/', { origin: 'http://proxy.example' }), [])).toBe(true);
+    // Host is proxy.example: a page at that name is not "own" unless configured (DNS rebinding).
+    expect(originAllowed(request('/', { origin: 'http://proxy.example' }), [])).toBe(false);
     expect(originAllowed(request('/', { origin: 'https://evil.example' }), ['*'])).toBe(true);
     expect(originAllowed(request('/', { origin: 'https://evil.example' }), ['https://app.example'])).toBe(false);
     expect(originAllowed(request('/', { origin: 'https://app.example.evil.example' }), ['https://app.example'])).toBe(false);
