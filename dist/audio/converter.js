@@ -26,11 +26,43 @@ export function createInboundConverter(client, upstream) {
         return PASS_THROUGH;
     return chain(decoder(clientCodec(client)), createResampler(client.rate, upstreamRate(upstream)), encoder(upstreamCodec(upstream)));
 }
-/** Upstream → client. */
+/** Upstream → client (one per response: it may hold half a sample between deltas). */
 export function createOutboundConverter(upstream, client) {
-    if (sameFormat(client, upstream))
-        return PASS_THROUGH;
-    return chain(decoder(upstreamCodec(upstream)), createResampler(upstreamRate(upstream), client.rate), encoder(clientCodec(client)));
+    const converter = sameFormat(client, upstream)
+        ? PASS_THROUGH
+        : chain(decoder(upstreamCodec(upstream)), createResampler(upstreamRate(upstream), client.rate), encoder(clientCodec(client)));
+    return upstreamCodec(upstream) === 'pcm16' ? wholeSamples(converter) : converter;
+}
+/**
+ * The upstream may split a PCM16 sample across two deltas (an odd byte count). Passed on as it is, a client
+ * frame would hold half a sample and every later sample would be shifted by a byte; dropped (as the resampler's
+ * Int16 view would), the same. So the odd byte waits for the next delta. An even delta with nothing waiting, the
+ * common case, goes through untouched (no copy); only after an odd one are deltas copied to re-pair their bytes.
+ * A byte still waiting when the response ends is half a sample: dropped.
+ */
+function wholeSamples(next) {
+    let carried;
+    return {
+        passThrough: next.passThrough,
+        push: (chunk) => {
+            if (carried === undefined || chunk.length === 0) {
+                if ((chunk.length & 1) === 0)
+                    return next.push(chunk);
+                // An odd chunk while nothing waits: keep its last byte.
+                carried = chunk[chunk.length - 1];
+                return next.push(chunk.subarray(0, chunk.length - 1));
+            }
+            const pairs = Buffer.allocUnsafe((chunk.length + 1) & ~1);
+            pairs[0] = carried;
+            chunk.copy(pairs, 1, 0, pairs.length - 1);
+            carried = (chunk.length & 1) === 0 ? chunk[chunk.length - 1] : undefined;
+            return next.push(pairs);
+        },
+        flush: () => {
+            carried = undefined;
+            return next.flush();
+        },
+    };
 }
 const PASS_THROUGH = { push: (chunk) => chunk, flush: () => Buffer.alloc(0), passThrough: true };
 function chain(decode, resampler, encode) {

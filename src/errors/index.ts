@@ -38,6 +38,10 @@ export const ERRORS = {
     fatal: false,
     message: 'The connection is not reading audio fast enough; some response audio was dropped.',
   },
+  response_text_truncated: {
+    fatal: false,
+    message: 'The response text reached its limit; the rest is not shown (the audio goes on).',
+  },
   client_stalled: { fatal: true, closeCode: CloseCode.tryAgainLater, message: 'The connection stopped reading; closing.' },
   upstream_error: { fatal: false, message: 'The upstream reported an error.' },
   upstream_unavailable: { fatal: true, closeCode: CloseCode.upstreamFailure, message: 'The upstream could not be reached.' },

@@ -26,6 +26,13 @@ export interface RelayDeps {
   readonly upstreamInterruptsOnSpeech: () => boolean;
 }
 
+/**
+ * Most text one response may accumulate (about 25 minutes of speech; real responses stop far earlier). Past it the
+ * text is neither forwarded nor kept, the client is told once, and the audio goes on: an upstream that floods
+ * transcript deltas cannot grow the proxy's memory (or `finalText`) without bound.
+ */
+export const MAX_RESPONSE_TEXT_CHARS = 100_000;
+
 export class ResponseRelay {
   private response: TrackedResponse | undefined;
   private activeUpstream = false;
@@ -85,9 +92,21 @@ export class ResponseRelay {
 
   onTextDelta(responseId: string | undefined, delta: string | undefined): void {
     const response = this.response;
-    if (delta === undefined || response === undefined || response.id !== responseId || response.interrupted) return;
-    response.text += delta;
-    this.deps.out.sendJson({ type: 'textDelta', responseId: response.id, text: delta });
+    if (delta === undefined || response === undefined || response.id !== responseId || response.interrupted || response.textCapped) return;
+    const room = MAX_RESPONSE_TEXT_CHARS - response.text.length;
+    const shown = delta.length <= room ? delta : delta.slice(0, room);
+    if (shown.length > 0) {
+      response.text += shown;
+      this.deps.out.sendJson({ type: 'textDelta', responseId: response.id, text: shown });
+    }
+    if (shown.length < delta.length) {
+      response.textCapped = true;
+      this.deps.log.warn({ responseId: response.id, maxChars: MAX_RESPONSE_TEXT_CHARS }, 'response text reached its limit');
+      this.deps.out.sendError(
+        'response_text_truncated',
+        `The response text reached ${MAX_RESPONSE_TEXT_CHARS} characters; the rest is not shown (the audio goes on).`,
+      );
+    }
   }
 
   onDone(done: Record<string, unknown> | undefined): void {

@@ -8,8 +8,10 @@ export interface TrackedResponse {
   readonly id: string;
   itemId: string | undefined;
   contentIndex: number;
-  /** Text shown to the client (deltas forwarded before any interruption). */
+  /** Text shown to the client (deltas forwarded before any interruption), at most MAX_RESPONSE_TEXT_CHARS. */
   text: string;
+  /** The text reached its limit: later deltas are dropped. */
+  textCapped: boolean;
   /** Upstream-format audio bytes handed to the client socket. */
   deliveredBytes: number;
   /** Wall-clock ms when the user's turn that caused this response ended (for the first-audio latency). */
@@ -33,6 +35,7 @@ export function newResponse(id: string, converter: AudioConverter, turnEndedAt?:
     itemId: undefined,
     contentIndex: 0,
     text: '',
+    textCapped: false,
     deliveredBytes: 0,
     firstAudioAt: undefined,
     lastAudioAt: undefined,

@@ -125,6 +125,48 @@ describe('converter round trips', () => {
   });
 });
 
+describe('upstream PCM16 deltas of odd byte counts', () => {
+  /** `data` cut into chunks of the given sizes (the rest in one last chunk). */
+  function split(data: Buffer, sizes: number[]): Buffer[] {
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    for (const size of sizes) {
+      if (offset >= data.length) break;
+      chunks.push(data.subarray(offset, offset + size));
+      offset += size;
+    }
+    if (offset < data.length) chunks.push(data.subarray(offset));
+    return chunks;
+  }
+
+  it('every frame to a PCM16 client holds whole samples, and the audio is the same as unsplit (fast-check)', () => {
+    const upstream = samplesToBuffer(speechLikeSamples(24000, 200));
+    for (const client of [pcm(24000), pcm(16000), pcm(48000), ULAW]) {
+      const whole = run(createOutboundConverter(UP_PCM, client), [upstream]);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: 3001 }), { minLength: 1, maxLength: 12 }), (sizes) => {
+          const converter = createOutboundConverter(UP_PCM, client);
+          const frames = split(upstream, sizes).map((chunk) => converter.push(chunk));
+          if (client.encoding === 'pcm16' && frames.some((frame) => frame.length % 2 !== 0)) return false;
+          return Buffer.concat([...frames, converter.flush()]).equals(whole);
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
+
+  it('pass-through at 24 kHz: an even delta with nothing carried is the same Buffer (no copy)', () => {
+    const converter = createOutboundConverter(UP_PCM, pcm(24000));
+    const even = Buffer.from([1, 2, 3, 4]);
+    expect(converter.push(even)).toBe(even);
+    expect([...converter.push(Buffer.from([5, 6, 7]))]).toEqual([5, 6]);
+    expect([...converter.push(Buffer.from([8, 9, 10, 11]))]).toEqual([7, 8, 9, 10]);
+    expect([...converter.push(Buffer.from([12]))]).toEqual([11, 12]);
+    const after = Buffer.from([13, 14]);
+    expect(converter.push(after)).toBe(after);
+  });
+});
+
 describe('converters and unaligned Buffers', () => {
   /** A copy of `data` placed at an odd byteOffset inside a larger ArrayBuffer, as `ws` can deliver. */
   function atOddOffset(data: Buffer): Buffer {

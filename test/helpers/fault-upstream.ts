@@ -22,6 +22,12 @@ export interface FaultOptions {
   readonly autoPong?: boolean;
   /** Audio deltas per response (40 ms of 24 kHz PCM16 each). Default 5. */
   readonly deltas?: number;
+  /** Bytes per audio delta, cut from one continuous tone (an odd count splits samples across deltas). Default 1920. */
+  readonly deltaBytes?: number;
+  /** Characters per transcript delta (one follows each audio delta). Default: a short word. */
+  readonly transcriptDeltaChars?: number;
+  /** Pause between deltas, ms. Default 10; 0 sends them all at once. */
+  readonly deltaPauseMs?: number;
   /** Accept the upgrade, then never send session.created (and ignore session.update). */
   readonly silentSession?: boolean;
 }
@@ -61,7 +67,7 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
         options.onReady?.(socket);
       } else if (event.type === 'response.create') {
         responses += 1;
-        void streamResponse(socket, `resp_${responses}`, options.deltas ?? 5, responses === 1 ? options.midResponse : undefined);
+        void streamResponse(socket, `resp_${responses}`, options, responses === 1 ? options.midResponse : undefined);
       }
     });
   });
@@ -82,12 +88,14 @@ export async function startFaultUpstream(options: FaultOptions = {}): Promise<Fa
   };
 }
 
-async function streamResponse(socket: WebSocket, responseId: string, deltas: number, fault: FaultOptions['midResponse']): Promise<void> {
+async function streamResponse(socket: WebSocket, responseId: string, options: FaultOptions, fault: FaultOptions['midResponse']): Promise<void> {
+  const deltas = options.deltas ?? 5;
+  const deltaBytes = options.deltaBytes ?? DELTA_BYTES;
+  const pauseMs = options.deltaPauseMs ?? 10;
   const itemId = `item_${responseId}`;
   send(socket, { type: 'response.created', response: { id: responseId, status: 'in_progress' } });
   send(socket, { type: 'response.output_item.added', response_id: responseId, output_index: 0, item: { id: itemId, type: 'message', role: 'assistant' } });
-  const audio = Buffer.alloc(DELTA_BYTES);
-  for (let i = 0; i < DELTA_BYTES; i += 2) audio.writeInt16LE(Math.round(8000 * Math.sin(i / 10)), i);
+  const audio = toneBytes(deltas * deltaBytes);
   for (let i = 0; i < deltas; i += 1) {
     if (fault !== undefined && i === fault.afterDeltas) {
       applyFault(socket, fault.fault);
@@ -99,12 +107,20 @@ async function streamResponse(socket: WebSocket, responseId: string, deltas: num
       item_id: itemId,
       output_index: 0,
       content_index: 0,
-      delta: audio.toString('base64'),
+      delta: audio.subarray(i * deltaBytes, (i + 1) * deltaBytes).toString('base64'),
     });
-    send(socket, { type: 'response.output_audio_transcript.delta', response_id: responseId, item_id: itemId, delta: `w${i} ` });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const transcript = options.transcriptDeltaChars === undefined ? `w${i} ` : 'x'.repeat(options.transcriptDeltaChars);
+    send(socket, { type: 'response.output_audio_transcript.delta', response_id: responseId, item_id: itemId, delta: transcript });
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   send(socket, { type: 'response.done', response: { id: responseId, status: 'completed', output: [] } });
+}
+
+/** `bytes` of a continuous 24 kHz PCM16 tone (the last sample cut in half when `bytes` is odd). */
+export function toneBytes(bytes: number): Buffer {
+  const audio = Buffer.alloc(bytes + 1);
+  for (let i = 0; i < bytes; i += 2) audio.writeInt16LE(Math.round(8000 * Math.sin(i / 10)), i);
+  return audio.subarray(0, bytes);
 }
 
 function applyFault(socket: WebSocket, fault: MidResponseFault): void {

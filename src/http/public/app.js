@@ -19,6 +19,7 @@ const ERROR_SENTENCES = {
   rate_limited: 'The page sent too many messages at once; some were ignored.',
   rate_limit_exceeded: 'The page kept sending too many messages, so the server ended the conversation.',
   client_too_slow: 'Some of the assistant\u2019s audio was skipped because the connection is too slow.',
+  response_text_truncated: 'The assistant\u2019s answer was too long to show in full; you can still hear it.',
   client_stalled: 'The connection stopped keeping up with the audio, so the server ended the conversation.',
   upstream_error: 'The AI service reported a problem with the last request.',
   upstream_unavailable: 'The AI service cannot be reached right now. Please try again later.',
