@@ -7,12 +7,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestTarget } from '../http/request-target.js';
-import type { Authenticator } from '../ws/gate.js';
+import { offeredSubprotocols, TOKEN_SUBPROTOCOL_PREFIX, type Authenticator } from '../ws/gate.js';
 import { verifyClientToken } from './jwt.js';
 
 export { mintClientToken, verifyClientToken } from './jwt.js';
 
-const SUBPROTOCOL_PREFIX = 'token.';
 
 export interface AuthSettings {
   readonly token: string | null;
@@ -28,11 +27,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator | und
       if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
       const checked = verifyClientToken(presented.token, secret);
       if (!checked.ok) return checked;
-      return {
-        ok: true,
-        ...(checked.subject === undefined ? {} : { userId: checked.subject }),
-        ...(presented.protocol === undefined ? {} : { protocol: presented.protocol }),
-      };
+      return checked.subject === undefined ? { ok: true } : { ok: true, userId: checked.subject };
     };
   }
   const expected = settings.token;
@@ -41,28 +36,19 @@ export function createAuthenticator(settings: AuthSettings): Authenticator | und
     const presented = presentedToken(request, target);
     if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
     if (!constantTimeEqual(presented.token, expected)) return { ok: false, message: 'The token is not valid.' };
-    return { ok: true, ...(presented.protocol === undefined ? {} : { protocol: presented.protocol }) };
+    return { ok: true };
   };
 }
 
-/**
- * The token a request carries, and the subprotocol to answer with: the first offered protocol that is not a
- * token, so the secret is never echoed back in the handshake response.
- */
-export function presentedToken(request: IncomingMessage, target: RequestTarget): { token?: string; protocol?: string } {
-  const offered = (request.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((protocol) => protocol.trim())
-    .filter((protocol) => protocol !== '');
-  const protocol = offered.find((candidate) => !candidate.startsWith(SUBPROTOCOL_PREFIX));
-  const withProtocol = protocol === undefined ? {} : { protocol };
+/** The token a request carries: the Authorization header, else the query, else a `token.<value>` subprotocol. */
+export function presentedToken(request: IncomingMessage, target: RequestTarget): { token?: string } {
   const header = request.headers.authorization;
-  if (header !== undefined && /^Bearer\s+/i.test(header)) return { token: header.replace(/^Bearer\s+/i, '').trim(), ...withProtocol };
+  if (header !== undefined && /^Bearer\s+/i.test(header)) return { token: header.replace(/^Bearer\s+/i, '').trim() };
   const query = target.searchParams.get('token');
-  if (query !== null && query !== '') return { token: query, ...withProtocol };
-  const fromProtocol = offered.find((candidate) => candidate.startsWith(SUBPROTOCOL_PREFIX));
-  if (fromProtocol !== undefined) return { token: fromProtocol.slice(SUBPROTOCOL_PREFIX.length), ...withProtocol };
-  return withProtocol;
+  if (query !== null && query !== '') return { token: query };
+  const fromProtocol = offeredSubprotocols(request).find((candidate) => candidate.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+  if (fromProtocol !== undefined) return { token: fromProtocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length) };
+  return {};
 }
 
 /** Compares digests so neither the content nor the length of the secret leaks through timing. */

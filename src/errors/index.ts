@@ -63,7 +63,7 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** Why an upgrade was refused, as `audio_proxy_upgrades_rejected_total` labels it. */
-export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity'] as const;
+export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol'] as const;
 export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
 
 /** An upgrade refused before the handshake: the HTTP status, the metric's reason, and the body's message. */
@@ -79,6 +79,11 @@ export const UPGRADE_REFUSALS = {
   draining: { status: 503, reason: 'draining', message: 'The server is shutting down.' },
   origin: { status: 403, reason: 'origin', message: 'This origin is not allowed.' },
   auth: { status: 401, reason: 'auth', message: 'Authentication is required.' },
+  protocol: {
+    status: 400,
+    reason: 'protocol',
+    message: 'Offer a subprotocol besides the token (e.g. voice.v1): the server never echoes a token, and a client that offers subprotocols fails a handshake that answers none.',
+  },
   capacity: { status: 503, reason: 'capacity', message: 'The server is at capacity; try again later.' },
   // Counted under `capacity` as it always was: the metric's reasons are part of the product.
   per_ip: { status: 429, reason: 'capacity', message: 'Too many connections from this address.' },

@@ -18,14 +18,18 @@ export interface GateState {
 }
 
 /** Checks the credentials of an upgrade; returns the user id (for logs) or a refusal message. */
-export type Authenticator = (request: IncomingMessage, target: RequestTarget) => { ok: true; userId?: string; protocol?: string } | { ok: false; message: string };
+export type Authenticator = (request: IncomingMessage, target: RequestTarget) => { ok: true; userId?: string } | { ok: false; message: string };
+
+/** A subprotocol of this form carries a client token (browsers cannot set headers); it is never echoed. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
 
 export type GateDecision =
   | { readonly ok: true; readonly target: RequestTarget; readonly ip: string; readonly userId?: string; readonly protocol?: string }
   | ({ readonly ok: false } & UpgradeRefusal);
 
 /**
- * Decides whether an upgrade request may proceed, from the request alone. Order: path, draining, origin, auth.
+ * Decides whether an upgrade request may proceed, from the request alone. Order: path, draining, origin, auth,
+ * subprotocol.
  * The connection limits come after, from admission (`src/admission/`), so an unauthenticated client learns
  * nothing about capacity.
  */
@@ -35,15 +39,28 @@ export function checkUpgrade(request: IncomingMessage, settings: GateSettings, s
   if (state.draining) return refuse(UPGRADE_REFUSALS.draining);
   if (!originAllowed(request, settings.allowedOrigins)) return refuse(UPGRADE_REFUSALS.origin);
   let userId: string | undefined;
-  let protocol: string | undefined;
   if (authenticate) {
     const auth = authenticate(request, target);
     if (!auth.ok) return refuse({ ...UPGRADE_REFUSALS.auth, message: auth.message });
     userId = auth.userId;
-    protocol = auth.protocol;
   }
+  const offered = offeredSubprotocols(request);
+  const protocol = offered.find((candidate) => !candidate.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+  // Offered protocols that get no answer fail the handshake in the client (browsers, `ws`); a token is never one.
+  if (offered.length > 0 && protocol === undefined) return refuse(UPGRADE_REFUSALS.protocol);
   const ip = clientIp(request, settings.trustProxy);
   return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
+}
+
+/**
+ * The subprotocols a client offers, in its order. The server answers with the first that is not a token, with auth
+ * on or off: the protocol has one version, so any name the client offers is taken as it.
+ */
+export function offeredSubprotocols(request: IncomingMessage): string[] {
+  return (request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((protocol) => protocol.trim())
+    .filter((protocol) => protocol !== '');
 }
 
 /**

@@ -18,9 +18,8 @@ describe('presentedToken', () => {
     expect(presentedToken(...request('/?token=q1', { Authorization: 'Bearer h1' }))).toEqual({ token: 'h1' });
   });
 
-  it('answers with the first offered subprotocol that is not a token, never the token one', () => {
-    expect(presentedToken(...request('/', { 'Sec-WebSocket-Protocol': 'token.secret, voice.v1' }))).toEqual({ token: 'secret', protocol: 'voice.v1' });
-    expect(presentedToken(...request('/', { 'Sec-WebSocket-Protocol': 'token.secret' })).protocol).toBeUndefined();
+  it('finds the token subprotocol wherever it is in the offered list', () => {
+    expect(presentedToken(...request('/', { 'Sec-WebSocket-Protocol': 'voice.v1, token.secret' }))).toEqual({ token: 'secret' });
   });
 
   it('ignores a Basic header and an empty query token', () => {
@@ -49,11 +48,11 @@ describe('createAuthenticator', () => {
     expect(auth?.(...request('/'))).toEqual({ ok: false, message: 'A token is required.' });
   });
 
-  it('signed tokens: sub becomes the user id; the subprotocol answer holds no secret', () => {
+  it('signed tokens: sub becomes the user id, from any of the three places', () => {
     const auth = createAuthenticator({ token: null, secret: SECRET });
     const token = mintClientToken(SECRET, { sub: 'alice', ttlSeconds: 60 });
     expect(auth?.(...request('/', { Authorization: `Bearer ${token}` }))).toEqual({ ok: true, userId: 'alice' });
-    expect(auth?.(...request('/', { 'Sec-WebSocket-Protocol': `token.${token}, voice.v1` }))).toEqual({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+    expect(auth?.(...request('/', { 'Sec-WebSocket-Protocol': `token.${token}, voice.v1` }))).toEqual({ ok: true, userId: 'alice' });
     expect(auth?.(...request(`/?token=${token}`))).toEqual({ ok: true, userId: 'alice' });
   });
 

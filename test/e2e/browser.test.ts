@@ -227,6 +227,38 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     expect(await box.inputValue()).toBe('');
   });
 
+  it('subprotocols as a browser offers them: one is always answered (auth off or on), so the handshake holds', { timeout: 60_000 }, async () => {
+    const guarded = await startProxy({ env: { PROXY_AUTH_TOKEN: 'page-token' } });
+    try {
+      const page = await openPage(silentWav(), `${proxy.httpUrl}/health`);
+      /** Opens a WebSocket from the page; the subprotocol it got, or the close code when the handshake failed. */
+      const open = (url: string, protocols: string[]): Promise<string> =>
+        page.evaluate(
+          ([target, offered]) =>
+            new Promise<string>((resolve) => {
+              const socket = new WebSocket(target, offered);
+              socket.onopen = () => {
+                resolve(`open ${socket.protocol}`);
+                socket.close();
+              };
+              socket.onclose = (event) => resolve(`closed ${event.code}`);
+            }),
+          [url, protocols] as const,
+        );
+      // Auth off: an offered name comes back (it used to get none, and Chromium failed the handshake: 1006).
+      expect(await open(proxy.url, ['voice.v1'])).toBe('open voice.v1');
+      expect(await open(proxy.url, [])).toBe('open ');
+      // Auth on (a page of that server, so its origin is allowed), token as a subprotocol beside a name: the name
+      // comes back, the token never does.
+      await page.goto(`${guarded.httpUrl}/health`);
+      expect(await open(guarded.url, ['voice.v1', 'token.page-token'])).toBe('open voice.v1');
+      // A token alone cannot be answered without echoing it: refused (400), which a browser sees as 1006.
+      expect(await open(guarded.url, ['token.page-token'])).toBe('closed 1006');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('passes ?token= to the socket, and explains a refused connection in words', { timeout: 60_000 }, async () => {
     const guarded = await startProxy({ env: { PROXY_AUTH_TOKEN: 'page-token' } });
     try {

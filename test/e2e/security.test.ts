@@ -77,13 +77,21 @@ describe('static client token (PROXY_AUTH_TOKEN)', () => {
     expectLogsClean(STATIC_TOKEN, TEST_API_KEY);
   });
 
-  it('a token offered only as a subprotocol is accepted and never echoed in the handshake answer', async () => {
+  it('a token offered only as a subprotocol: 400 saying to add a name (never echoed, and no answer would fail the client)', async () => {
     const p = await start({ PROXY_AUTH_TOKEN: STATIC_TOKEN });
     const raw = await rawUpgrade(p.url, { 'Sec-WebSocket-Protocol': `token.${STATIC_TOKEN}` });
     raw.socket.destroy();
-    expect(raw.head).toMatch(/^HTTP\/1\.1 101/);
-    expect(raw.head).not.toContain(STATIC_TOKEN);
-    expect(raw.head.toLowerCase()).not.toContain('sec-websocket-protocol');
+    expect(raw.head).toMatch(/^HTTP\/1\.1 400/);
+    expect(`${raw.head}${raw.rest.toString()}`).not.toContain(STATIC_TOKEN);
+    expect(raw.rest.toString()).toContain('voice.v1');
+    const { samples } = await scrapeMetrics(p.httpUrl);
+    expect(sampleValue(samples, 'audio_proxy_upgrades_rejected_total', { reason: 'protocol' })).toBe(1);
+    // With a name beside it, the name is the answer and the token stays out of the handshake.
+    const named = await rawUpgrade(p.url, { 'Sec-WebSocket-Protocol': `token.${STATIC_TOKEN}, voice.v1` });
+    named.socket.destroy();
+    expect(named.head).toMatch(/^HTTP\/1\.1 101/);
+    expect(named.head).toMatch(/^sec-websocket-protocol: voice\.v1$/im);
+    expect(named.head).not.toContain(STATIC_TOKEN);
   });
 
   it('a refused upgrade answers with a JSON body that does not echo the token', async () => {
@@ -92,6 +100,23 @@ describe('static client token (PROXY_AUTH_TOKEN)', () => {
     raw.socket.destroy();
     expect(raw.head).toMatch(/^HTTP\/1\.1 401/);
     expect(`${raw.head}${raw.rest.toString()}`).not.toContain('guessed');
+  });
+});
+
+describe('subprotocols with auth off', () => {
+  it('a `ws` client offering a protocol gets it back and talks (it used to get none and fail the handshake)', async () => {
+    const p = await start({});
+    const c = await connected(p.url, { protocols: ['chat.v2', 'voice.v1'] });
+    expect(c.socket.protocol).toBe('chat.v2');
+    // Without protocols, none.
+    const plain = await TestClient.connect(p.url);
+    expect(plain.socket.protocol).toBe('');
+    plain.close();
+  });
+
+  it('a token-only offer is refused with 400 there too (no answer would fail the client; a token is never echoed)', async () => {
+    const p = await start({});
+    expect(await refused(p.url, { protocols: ['token.whatever'] })).toBe(400);
   });
 });
 

@@ -13,7 +13,7 @@ function state(overrides: Partial<GateState> = {}): GateState {
   return { draining: overrides.draining ?? false };
 }
 
-const allow: Authenticator = () => ({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+const allow: Authenticator = () => ({ ok: true, userId: 'alice' });
 const deny: Authenticator = () => ({ ok: false, message: 'A token is required.' });
 
 describe('checkUpgrade', () => {
@@ -42,7 +42,19 @@ describe('checkUpgrade', () => {
   });
 
   it('passes the user id and the chosen subprotocol on', () => {
-    expect(checkUpgrade(request('/'), SETTINGS, state(), allow)).toMatchObject({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+    const offering = request('/', { 'sec-websocket-protocol': 'token.abc, voice.v1' });
+    expect(checkUpgrade(offering, SETTINGS, state(), allow)).toMatchObject({ ok: true, userId: 'alice', protocol: 'voice.v1' });
+  });
+
+  it('answers the first offered subprotocol that is not a token, auth on or off; a token-only offer is refused (400)', () => {
+    const offer = (protocols: string): IncomingMessage => request('/', { 'sec-websocket-protocol': protocols });
+    expect(checkUpgrade(offer('chat, voice.v1'), SETTINGS, state())).toMatchObject({ ok: true, protocol: 'chat' });
+    expect(checkUpgrade(offer('token.abc, voice.v1'), SETTINGS, state())).toMatchObject({ ok: true, protocol: 'voice.v1' });
+    expect(checkUpgrade(request('/'), SETTINGS, state())).not.toHaveProperty('protocol');
+    expect(checkUpgrade(offer('token.abc'), SETTINGS, state())).toMatchObject({ ok: false, status: 400, reason: 'protocol' });
+    expect(checkUpgrade(offer('token.abc'), SETTINGS, state(), allow)).toMatchObject({ ok: false, status: 400, reason: 'protocol' });
+    // A wrong token is a 401 first.
+    expect(checkUpgrade(offer('token.abc'), SETTINGS, state(), deny)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('the address admission counts is the X-Forwarded-For one only with TRUST_PROXY', () => {
