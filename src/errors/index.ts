@@ -15,6 +15,8 @@ export interface ErrorSpec {
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
+  /** Never sent: what a peer's close is reported as when the connection dropped without a close frame. */
+  abnormal: 1006,
   policy: 1008,
   tooBig: 1009,
   upstreamFailure: 1011,

@@ -8,7 +8,7 @@ import { ERRORS, UPGRADE_REJECTIONS, type ErrorCode, type UpgradeRejection } fro
 export type { UpgradeRejection };
 
 /** The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once. */
-export const SESSION_OUTCOMES = ['normal', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
+export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
 export const DIRECTIONS = ['in', 'out'] as const;
 /** `session_closed` is reserved (documented, never counted), so it is not pre-created. */
 export const DROP_REASONS = ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow'] as const;

@@ -12,7 +12,7 @@ export interface RawFileOptions {
   readonly directoryReady: Promise<void>;
   /** Bytes allowed to wait in memory while the disk catches up; more are dropped. */
   readonly maxQueuedBytes: number;
-  /** Called with every chunk handed to the file system. */
+  /** Called with the size of every chunk once the file system has stored it (never for a failed write). */
   readonly onWritten: (bytes: number) => void;
   /** Called at most once, with the error that stopped the file. */
   readonly onError: (error: Error) => void;
@@ -111,8 +111,11 @@ export class RawFile {
     const stream = this.stream;
     if (stream === undefined) return;
     this.writtenBytes += chunk.length;
-    this.options.onWritten(chunk.length);
-    if (!stream.write(chunk)) this.blocked = true;
+    // Counted when stored, not when handed over: a full disk fails writes that were already queued.
+    const stored = (error: Error | null | undefined): void => {
+      if (!error) this.options.onWritten(chunk.length);
+    };
+    if (!stream.write(chunk, stored)) this.blocked = true;
   }
 
   private enqueue(chunk: Buffer): void {

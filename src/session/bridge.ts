@@ -101,6 +101,8 @@ export class SessionBridge {
   private readonly upstreamHighWaterBytes: number;
   private readonly recorder: SessionRecorder | undefined;
   private recorderClosed: Promise<void> = Promise.resolve();
+  /** The close code the client's side ended the connection with, when it did. */
+  private clientCloseCode: number | undefined;
 
   constructor(
     client: WebSocket,
@@ -163,7 +165,7 @@ export class SessionBridge {
 
     client.on('message', (data: Buffer, isBinary) => this.guarded(() => this.onClientFrame(data, isBinary)));
     client.on('ping', () => this.guarded(() => this.checkClientStall()));
-    client.on('close', (code) => this.guarded(() => this.close(code === CloseCode.tooBig ? 'client_error' : 'normal')));
+    client.on('close', (code) => this.guarded(() => this.onClientClosed(code)));
     client.on('error', (error) => this.log.debug({ err: error.message }, 'client socket error'));
 
     this.upstream = new UpstreamConnection(settings.upstream, settings.upstreamConnectTimeoutMs, {
@@ -220,7 +222,9 @@ export class SessionBridge {
     this.recorderClosed = this.recorder?.close() ?? Promise.resolve();
     this.deps.metrics.sessionsActive.dec();
     this.deps.metrics.sessionsTotal.inc({ outcome });
-    this.log.info({ outcome, closeCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
+    // When the client ended it, what it sent (or 1006: it dropped the connection), not what we would have sent.
+    const loggedCode = this.clientCloseCode ?? closeCode;
+    this.log.info({ outcome, closeCode: loggedCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
     this.deps.onClosed?.(this);
   }
 
@@ -239,6 +243,13 @@ export class SessionBridge {
   }
 
   // ---- client → proxy ----
+
+  /** The client's side ended the connection: with a close frame (its code), or by dropping it (1006). */
+  private onClientClosed(code: number): void {
+    if (this.phase === 'closed') return;
+    this.clientCloseCode = code;
+    this.close(code === CloseCode.tooBig ? 'client_error' : code === CloseCode.abnormal ? 'client_dropped' : 'normal');
+  }
 
   private onClientFrame(data: Buffer, isBinary: boolean): void {
     if (this.phase === 'closed') return;

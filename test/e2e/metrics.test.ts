@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseMetricsText, sampleValue, scrapeMetrics, type MetricSample } from '../helpers/metrics-text.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { rawUpgrade } from '../helpers/raw-client.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
 
 let proxy: TestProxy | undefined;
@@ -144,6 +145,32 @@ describe('metrics an operator scrapes', () => {
     await c.waitForClose();
     await eventually('audio_proxy_sessions_active', {}, 0);
     expect(await value('audio_proxy_sessions_total', { outcome: 'normal' })).toBe(1);
+  });
+
+  it('how the client ended is logged and counted as it happened: its close code, or 1006 and client_dropped for a dropped connection', async () => {
+    const logs: string[] = [];
+    proxy = await startProxy({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
+    const closedLines = (): Array<{ outcome?: string; closeCode?: number }> =>
+      logs.map((line) => JSON.parse(line) as { msg?: string; outcome?: string; closeCode?: number }).filter((record) => record.msg === 'session closed');
+
+    const polite = await TestClient.connect(proxy.url);
+    await polite.waitForType('AIConnected');
+    polite.socket.close(1001, 'tab closed');
+    await polite.waitForClose();
+    await eventually('audio_proxy_sessions_active', {}, 0);
+
+    // Gone without a close frame: the TCP connection simply drops (a lost network, a killed app).
+    const raw = await rawUpgrade(proxy.url);
+    await eventually('audio_proxy_sessions_active', {}, 1);
+    raw.socket.destroy();
+    await eventually('audio_proxy_sessions_active', {}, 0);
+
+    expect(closedLines()).toEqual([
+      expect.objectContaining({ outcome: 'normal', closeCode: 1001 }),
+      expect.objectContaining({ outcome: 'client_dropped', closeCode: 1006 }),
+    ]);
+    expect(await value('audio_proxy_sessions_total', { outcome: 'normal' })).toBe(1);
+    expect(await value('audio_proxy_sessions_total', { outcome: 'client_dropped' })).toBe(1);
   });
 
   it('a barge-in counts one interruption and a cancelled response', async () => {

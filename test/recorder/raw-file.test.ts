@@ -89,13 +89,15 @@ describe('RawFile', () => {
     expect((errors[0] as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 
-  it.skipIf(!existsSync('/dev/full'))('a full disk (ENOSPC on write) stops the file: one error, end() resolves false', async () => {
-    const { file, errors } = open('/dev/full', { flags: 'w' });
+  it.skipIf(!existsSync('/dev/full'))('a full disk (ENOSPC on write) stops the file: one error, end() resolves false, nothing counted as written', async () => {
+    const { file, errors, written } = open('/dev/full', { flags: 'w' });
     await new Promise((resolve) => setTimeout(resolve, 20)); // open succeeded; the write is what fails
     for (let i = 0; i < 50; i++) file.write(bytes(4800, i));
     expect(await file.end()).toBe(false);
     file.write(bytes(4800, 1));
     expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
+    // Everything handed over failed to reach the disk: audio_proxy_recorded_bytes_total must not count it.
+    expect(written()).toBe(0);
   });
 
   it('fails when the directory cannot be made', async () => {
