@@ -21,6 +21,19 @@ function run(converter: AudioConverter, chunks: Buffer[]): Buffer {
   return Buffer.concat([...chunks.map((chunk) => converter.push(chunk)), converter.flush()]);
 }
 
+/** `data` cut into chunks of the given sizes (the rest in one last chunk). */
+function split(data: Buffer, sizes: number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const size of sizes) {
+    if (offset >= data.length) break;
+    chunks.push(data.subarray(offset, offset + size));
+    offset += size;
+  }
+  if (offset < data.length) chunks.push(data.subarray(offset));
+  return chunks;
+}
+
 describe('chooseUpstreamFormat', () => {
   it('keeps G.711 upstream only when the same law goes both ways', () => {
     expect(chooseUpstreamFormat(ULAW, ULAW)).toEqual({ input: UP_PCMU, output: UP_PCMU, passThrough: true });
@@ -109,36 +122,15 @@ describe('converter round trips', () => {
     const original = Buffer.from(ulawEncode(speechLikeSamples(8000, 300)));
     const whole = run(createInboundConverter(ULAW, UP_PCM), [original]);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (sizes) => {
-        const chunks: Buffer[] = [];
-        let offset = 0;
-        for (const size of sizes) {
-          if (offset >= original.length) break;
-          chunks.push(original.subarray(offset, offset + size));
-          offset += size;
-        }
-        if (offset < original.length) chunks.push(original.subarray(offset));
-        return run(createInboundConverter(ULAW, UP_PCM), chunks).equals(whole);
-      }),
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (sizes) =>
+        run(createInboundConverter(ULAW, UP_PCM), split(original, sizes)).equals(whole),
+      ),
       { numRuns: 60 },
     );
   });
 });
 
 describe('upstream PCM16 deltas of odd byte counts', () => {
-  /** `data` cut into chunks of the given sizes (the rest in one last chunk). */
-  function split(data: Buffer, sizes: number[]): Buffer[] {
-    const chunks: Buffer[] = [];
-    let offset = 0;
-    for (const size of sizes) {
-      if (offset >= data.length) break;
-      chunks.push(data.subarray(offset, offset + size));
-      offset += size;
-    }
-    if (offset < data.length) chunks.push(data.subarray(offset));
-    return chunks;
-  }
-
   it('every frame to a PCM16 client holds whole samples, and the audio is the same as unsplit (fast-check)', () => {
     const upstream = samplesToBuffer(speechLikeSamples(24000, 200));
     for (const client of [pcm(24000), pcm(16000), pcm(48000), ULAW]) {
