@@ -1,7 +1,7 @@
 /**
  * Polyphase windowed-sinc (Kaiser) filter design: the per-rate-pair tables the streaming resampler
  * (resampler.ts) filters with. See resampler.ts for the design figures and stream semantics; the
- * kernels that run the tables are in polyphase-kernels.ts (any L/M) and halfband.ts (2:1, 1:2).
+ * kernel that runs the tables is polyphase-simd.wat (laid out for it by polyphase-simd.ts).
  *
  * Rates are reduced to L/M (16→24 is 3/2, 48→24 is 1/2, 8→24 is 3/1, 44.1→24 is 80/147). One
  * coefficient row per output phase is precomputed per rate pair (Float64Array), and the
@@ -35,13 +35,6 @@ export interface PolyphaseTable {
   readonly rowLength: Int32Array;
   readonly rowFirst: Int32Array;
   readonly rowContiguous: Uint8Array;
-  /**
-   * When every row is contiguous: output i of a cycle's taps again, zero-padded to the whole
-   * window base − lookBack … base + lookAhead, at `windowed[i·(lookBack + lookAhead + 1) ..]`,
-   * so four outputs of different rows can share one loop (zero taps before and after leave a
-   * sequential sum bit-identical). Undefined for tables with sparse rows.
-   */
-  readonly windowed: Float64Array | undefined;
   /** For output i of a cycle: its row. */
   readonly rowOf: Int32Array;
   /** For output i of a cycle: floor(i·M/L), its base input index within the cycle. */
@@ -104,8 +97,8 @@ function buildTable(fromRate: number, toRate: number): PolyphaseTable {
       offsets.push(k);
       sum += value;
     }
-    // Trim zeros at both ends; drop inner zeros only when that saves at least a quarter of the row
-    // (the indexed loop costs more per tap than the contiguous one).
+    // Trim zeros at both ends; drop inner zeros only when that saves at least a quarter of the row. (The SIMD
+    // kernel runs every row dense again, zeros included: polyphase-simd.ts lays them out.)
     while (taps.length > 1 && taps[0] === 0) {
       taps.shift();
       offsets.shift();
@@ -150,16 +143,7 @@ function buildTable(fromRate: number, toRate: number): PolyphaseTable {
     offsets.set(row.offsets, at);
     at += row.taps.length;
   }
-  let windowed: Float64Array | undefined;
-  if (rowContiguous.every((c) => c === 1)) {
-    const width = lookBack + lookAhead + 1;
-    windowed = new Float64Array(phases * width);
-    for (let i = 0; i < phases; i++) {
-      const row = rows[rowOf[i] as number] as (typeof rows)[number];
-      windowed.set(row.taps, i * width + row.first + lookBack);
-    }
-  }
-  return { phases, step, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, windowed, rowOf, baseOf };
+  return { phases, step, lookAhead, lookBack, coefficients, offsets, rowStart, rowLength, rowFirst, rowContiguous, rowOf, baseOf };
 }
 
 /** The (cached) table of a rate pair. */

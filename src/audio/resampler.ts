@@ -8,13 +8,11 @@
  *   1.3 ms at 16 kHz, 2.6 ms at 8 kHz (the product is latency-bound, so the filter is as short as the
  *   quality bars allow);
  * - the cutoff sits exactly at lowRate/2, so the prototype is a Nyquist filter: its zero taps are
- *   dropped from the tables (for 16→24 one output in three is a plain copy; 2:1 halves the work);
+ *   trimmed from the rows (for 16→24 one output in three is a plain copy);
  * - rates are reduced to L/M with one precomputed coefficient row per output phase (polyphase.ts);
- *   outputs sharing a row are filtered four at a time so they share coefficient loads, and the
- *   rest four at a time across rows (polyphase-kernels.ts);
- * - 2:1 and 1:2 (48 and 12 kHz) use the half-band's symmetry instead: (x[a] + x[b])·h, one
- *   multiply per pair of taps, with the operands of four outputs in a sliding register window
- *   (halfband.ts): about half the generic cost, bit-identical output.
+ *   the filtering itself runs in WebAssembly SIMD (polyphase-simd.ts / .wat): four taps per
+ *   instruction, outputs sharing a row four at a time so they share coefficient loads, f32
+ *   arithmetic (int16 samples are exact in f32; the rounding stays far below one LSB).
  *
  * Stream alignment and length: output sample n is the input signal at input time n·from/to (no
  * offset in content), computed once input up to that time plus the filter half-width has arrived;
@@ -23,10 +21,8 @@
  * zeros so the last samples are not lost). Output is rounded to nearest and clamped to int16.
  */
 import { endianness } from 'node:os';
-import { pcm16Bytes } from './pcm16.js';
-import { halfBandInto, halfBandKernel, type HalfBandKernel } from './halfband.js';
 import { prototypeImpulseResponse, tableFor, type PolyphaseTable } from './polyphase.js';
-import { filterInto } from './polyphase-kernels.js';
+import { simdFilter } from './polyphase-simd.js';
 
 export interface Resampler {
   readonly fromRate: number;
@@ -75,10 +71,10 @@ export function resamplerImpulseResponse(fromRate: number, toRate: number): { ra
 }
 
 /** Reads whole PCM16LE samples of `data` into `target` from `offset`, whatever the Buffer's alignment. */
-function readPcm16Into(data: Buffer, target: Float64Array, offset: number): void {
+function readPcm16Into(data: Buffer, target: Float32Array, offset: number): void {
   const count = data.length >> 1;
   if (LITTLE_ENDIAN_HOST && (data.byteOffset & 1) === 0) {
-    // TypedArray#set converts int16 → float64 natively: ~0.2 µs for 960 samples, ~1.5 µs as a loop.
+    // TypedArray#set converts int16 → float32 natively: ~0.2 µs for 960 samples, ~1.5 µs as a loop.
     target.set(new Int16Array(data.buffer, data.byteOffset, count), offset);
   } else {
     for (let i = 0; i < count; i++) target[offset + i] = data.readInt16LE(i * 2);
@@ -100,10 +96,8 @@ class PassThroughResampler implements Resampler {
 
 class PolyphaseResampler implements Resampler {
   private readonly table: PolyphaseTable;
-  /** The symmetric half-band kernel for 2:1 and 1:2 (halfband.ts), else undefined: generic rows. */
-  private readonly halfBand: HalfBandKernel | undefined;
-  /** Input samples from absolute input index `historyStart`; indices < 0 are the zeros before the stream. */
-  private history: Float64Array;
+  /** Input samples (int16 values, exact in f32) from absolute input index `historyStart`; indices < 0 are the zeros before the stream. */
+  private history: Float32Array;
   private historyStart = 0;
   private historyLength = 0;
   /** Count of input samples received (relative to the last rebase). */
@@ -117,10 +111,9 @@ class PolyphaseResampler implements Resampler {
     readonly toRate: number,
   ) {
     this.table = tableFor(fromRate, toRate);
-    this.halfBand = halfBandKernel(this.table);
     // Just the filter span: reserve() grows it to the chunk size on the first push, so an idle session's resampler
     // costs a few hundred bytes instead of 16 KB (measured by `npm run bench`: idle memory per session).
-    this.history = new Float64Array(this.table.lookBack + this.table.lookAhead + 64);
+    this.history = new Float32Array(this.table.lookBack + this.table.lookAhead + 64);
     this.reset();
   }
 
@@ -157,7 +150,7 @@ class PolyphaseResampler implements Resampler {
 
   private reserve(extra: number): void {
     if (this.historyLength + extra <= this.history.length) return;
-    const grown = new Float64Array(Math.max(this.history.length * 2, this.historyLength + extra));
+    const grown = new Float32Array(Math.max(this.history.length * 2, this.historyLength + extra));
     grown.set(this.history.subarray(0, this.historyLength));
     this.history = grown;
   }
@@ -170,20 +163,13 @@ class PolyphaseResampler implements Resampler {
     const endOutput = Math.min(maxOutput, Math.ceil(((maxBase + 1) * phases) / step));
     const produced = endOutput - firstOutput;
     if (produced <= 0) return EMPTY;
-    // Filter straight into the returned Buffer: allocUnsafe takes small sizes from Node's pool (no
-    // zeroing, no separate ArrayBuffer; ~0.3 µs against ~0.9 µs for an Int16Array wrapped after).
-    // Every sample is written below. A pool slice starts on an 8-byte boundary; checked anyway.
-    const bytes = Buffer.allocUnsafe(produced * 2);
-    const direct = LITTLE_ENDIAN_HOST && (bytes.byteOffset & 1) === 0;
-    const samples = direct ? new Int16Array(bytes.buffer, bytes.byteOffset, produced) : new Int16Array(produced);
     // history position of the current cycle's input 0
     const cycleBase = this.cycle * step - this.historyStart;
-    if (this.halfBand === undefined) filterInto(samples, this.table, this.history, cycleBase, this.index);
-    else halfBandInto(samples, this.halfBand, this.history, cycleBase, this.index);
+    const bytes = simdFilter().run(this.table, this.history, this.historyLength, cycleBase, this.index, produced);
     this.cycle = Math.floor(endOutput / phases);
     this.index = endOutput - this.cycle * phases;
     this.discardConsumed();
-    return direct ? bytes : pcm16Bytes(samples);
+    return bytes;
   }
 
   /** Drops history the next output no longer needs, and rebases counters on long streams. */

@@ -283,9 +283,9 @@ describe('resampler filter design (spectrum of the polyphase prototype)', () => 
   }
 });
 
-describe('resampler kernels (half-band 2:1, blocked and remainder paths) match the prototype', () => {
+describe('resampler kernel (outputs four at a time and singly) matches the prototype', () => {
   // Direct convolution with the prototype at the common rate L·from: y[n] = Σₘ x[m]·h[n·M − m·L + lookAhead·L].
-  // The dedicated kernels (symmetric pairs, blocks of 4, column remainders) only reorder the sums.
+  // The SIMD kernel only reorders the sums (and rounds products in f32).
   for (const [from, to] of PAIRS) {
     it(`${fmt(from)}→${fmt(to)}: within 1 LSB of the direct convolution, any chunking`, () => {
       const { rate, taps } = resamplerImpulseResponse(from, to);
