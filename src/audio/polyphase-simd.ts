@@ -55,6 +55,8 @@ class SimdFilter {
   private readonly tables = new Map<PolyphaseTable, number>();
   private f32 = new Float32Array(0);
   private u8 = new Uint8Array(0);
+  /** The memory's size in bytes (reading `memory.buffer` costs a call into the runtime). */
+  private capacity = 0;
 
   constructor(bytes: Uint8Array<ArrayBuffer>) {
     this.exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
@@ -111,15 +113,15 @@ class SimdFilter {
   }
 
   private reserve(bytes: number): void {
-    const memory = this.exports.memory;
-    if (bytes <= memory.buffer.byteLength) return;
-    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
+    if (bytes <= this.capacity) return;
+    this.exports.memory.grow(Math.ceil((bytes - this.capacity) / WASM_PAGE));
     this.refreshViews();
   }
 
   /** Growing the memory detaches the old ArrayBuffer: new views. */
   private refreshViews(): void {
     const buffer = this.exports.memory.buffer;
+    this.capacity = buffer.byteLength;
     this.f32 = new Float32Array(buffer);
     this.u8 = new Uint8Array(buffer);
   }

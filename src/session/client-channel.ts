@@ -11,6 +11,8 @@ import type { Metrics } from '../metrics/index.js';
 const STALL_FACTOR = 5;
 /** Past this many bytes unread, a client is stalled at once (e.g. flooding pings it never reads the pongs of). */
 const CLIENT_HARD_LIMIT_BYTES = 8 * 1024 * 1024;
+/** ws send options of an audio frame, shared (one object, not one per frame). */
+const BINARY = { binary: true } as const;
 /** A stalled client will not read a close frame either: drop the TCP connection this long after closing. */
 const STALLED_TERMINATE_MS = 1000;
 
@@ -54,7 +56,7 @@ export class ClientChannel {
       return false;
     }
     if (!this.isOpen) return false;
-    this.socket.send(frame, { binary: true });
+    this.socket.send(frame, BINARY);
     this.bytesOut.inc(frame.length);
     return true;
   }

@@ -27,6 +27,12 @@ export interface UpstreamHandlers {
   onClose(code: number, reason: string): void;
 }
 
+/** The append event around its base64 audio, as bytes. */
+const APPEND_PREFIX = Buffer.from('{"type":"input_audio_buffer.append","audio":"');
+const APPEND_SUFFIX = Buffer.from('"}');
+/** A text frame sent from a Buffer: ws masks it while copying it next to the frame header (one socket write). */
+const TEXT_FROM_BUFFER = { binary: false } as const;
+
 /** Largest upstream frame accepted (an append may carry 15 MiB; deltas are far smaller). */
 const MAX_UPSTREAM_FRAME_BYTES = 32 * 1024 * 1024;
 
@@ -100,9 +106,18 @@ export class UpstreamConnection {
     if (this.isOpen) this.socket.send(JSON.stringify(event));
   }
 
-  /** Sends `input_audio_buffer.append`, built as a string: no intermediate object on the hot path. */
+  /**
+   * Sends `input_audio_buffer.append`, built straight into bytes: no intermediate object, and no JSON string for
+   * ws to measure and encode again (a string frame also costs a second socket write).
+   */
   appendAudio(audio: Buffer): void {
-    if (this.isOpen) this.socket.send(`{"type":"input_audio_buffer.append","audio":"${audio.toString('base64')}"}`);
+    if (!this.isOpen) return;
+    const base64 = audio.toString('base64');
+    const event = Buffer.allocUnsafe(APPEND_PREFIX.length + base64.length + APPEND_SUFFIX.length);
+    APPEND_PREFIX.copy(event, 0);
+    event.write(base64, APPEND_PREFIX.length, 'latin1');
+    APPEND_SUFFIX.copy(event, APPEND_PREFIX.length + base64.length);
+    this.socket.send(event, TEXT_FROM_BUFFER);
   }
 
   /** Closes the socket (idempotent); no further handler is called. */

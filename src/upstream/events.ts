@@ -77,7 +77,9 @@ function parseWithLargeDelta(text: string): ServerEvent | undefined {
   if (delta.includes('\\')) return parseWhole(text);
   const rest = parseWhole(`${text.slice(0, start)}${text.slice(end)}`);
   if (rest === undefined) return undefined;
-  return { ...rest, delta };
+  // A fresh object from JSON.parse, ours alone: setting the field is cheaper than copying the event around it.
+  (rest as Record<string, unknown>).delta = delta;
+  return rest;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
