@@ -14,7 +14,7 @@ export interface PerfRecording {
 export function startPerf(pid: number, dataFile: string): PerfRecording {
   let child: ChildProcess | undefined;
   try {
-    child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '499', '-p', String(pid), '-o', dataFile], { stdio: 'ignore' });
+    child = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '997', '-p', String(pid), '-o', dataFile], { stdio: 'ignore' });
     child.on('error', () => undefined);
   } catch {
     child = undefined;
@@ -50,7 +50,7 @@ const AREAS: readonly (readonly [string, RegExp])[] = [
 ];
 
 /** Shares of the proxy's CPU by area, then the top symbols. */
-export function summarizePerf(report: string, top = 20): string {
+export function summarizePerf(report: string, top = 30): string {
   const rows: { pct: number; symbol: string }[] = [];
   for (const line of report.split('\n')) {
     const match = /^\s+([\d.]+)%\s+(.*)$/.exec(line);
