@@ -10,6 +10,11 @@ describe('polyphase-simd.wasm', () => {
     expect(Buffer.from(readFileSync(WASM_PATH)).equals(Buffer.from(built))).toBe(true);
   });
 
+  it('is copied next to the compiled loader by npm run build (test/global-setup.ts builds dist/ first)', () => {
+    const compiled = new URL('../../dist/audio/polyphase-simd.wasm', import.meta.url);
+    expect(Buffer.from(readFileSync(compiled)).equals(Buffer.from(readFileSync(WASM_PATH)))).toBe(true);
+  });
+
   it('serves interleaved resamplers of different rate pairs as if each ran alone (one shared scratch area)', () => {
     const pairs: [number, number][] = [
       [16000, 24000],
