@@ -31,6 +31,8 @@ const rate = target === 'relay' ? 24000 : Number(values.rate);
 const sessions = Number(values.sessions);
 const frames = Number(values.frames);
 const apiKey = 'sk-instructions';
+/** Between two measured messages: well above the ~1–3 ms a frame takes under callgrind. */
+const GAP_MS = 8;
 
 installCleanup();
 const emulatorPort = await freePort();
@@ -63,6 +65,8 @@ const child = spawn(
   ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${join(outDir, 'cg.%p')}`, process.execPath, '--import', 'tsx', script],
   { cwd: target === 'proxy' ? (values['proxy-dir'] ?? REPO_ROOT) : REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
 );
+// installCleanup only knows the services it started: take the target down with this process too.
+process.on('exit', () => child.kill('SIGKILL'));
 const deadline = Date.now() + 300_000;
 const url = target === 'proxy' ? `ws://127.0.0.1:${port}/?inputFormat=pcm16&inputRate=${rate}&outputRate=${rate}` : `ws://127.0.0.1:${port}/v1/realtime?model=gpt-realtime`;
 
@@ -93,17 +97,22 @@ for (const socket of sockets) socket.on('message', (data: Buffer, isBinary) => {
 });
 const frame = toneFrame(rate, 20);
 const template = appendTemplate(20);
-/** Sends `count` frames on every session, paced so the slowed-down target keeps up roughly; waits for the echoes. */
-async function stream(count: number): Promise<void> {
+/**
+ * Sends `count` frames on every session, one message at a time, `gapMs` apart, so the target handles each one alone
+ * (no batching of several messages per read, which would make the count depend on timing); waits for the echoes.
+ */
+async function stream(count: number, gapMs: number): Promise<void> {
   const expected = echoes + sessions * count;
   for (let k = 0; k < count; k++) {
-    for (const socket of sockets) socket.send(target === 'proxy' ? frame : appendEvent(template, k), { binary: target === 'proxy' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const socket of sockets) {
+      socket.send(target === 'proxy' ? frame : appendEvent(template, k), { binary: target === 'proxy' });
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+    }
   }
   while (echoes < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
 }
 // Uncounted warm-up (the JIT compiles the hot path meanwhile), then count the measured streams only.
-await stream(Math.max(200, frames));
+await stream(Math.max(200, frames), 1);
 await new Promise((resolve) => setTimeout(resolve, 2000));
 const before = echoes;
 let valgrindLog = '';
@@ -119,7 +128,7 @@ const callgrindControl = (flag: string): void => {
   }
 };
 callgrindControl('--instr=on');
-await stream(frames);
+await stream(frames, GAP_MS);
 callgrindControl('--instr=off');
 callgrindControl('-d');
 await new Promise((resolve) => setTimeout(resolve, 1000));
