@@ -118,16 +118,16 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     handleProtocols: (_protocols, request: IncomingMessage & { chosenProtocol?: string }) => request.chosenProtocol ?? false,
   });
 
-  const refuse = (socket: Duplex, refusal: UpgradeRefusal): void => {
+  const refuse = (socket: Duplex, refusal: UpgradeRefusal, details: Record<string, unknown> = {}): void => {
     metrics.upgradesRejected.inc({ reason: refusal.reason });
-    logger.info({ status: refusal.status, reason: refusal.reason }, 'upgrade refused');
+    logger.info({ status: refusal.status, reason: refusal.reason, ...details }, 'upgrade refused');
     abortHandshake(socket, refusal.status, refusal.message);
   };
 
   /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
   const onUpgrade = (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer): void => {
     const decision = checkUpgrade(request, gateSettings, { draining }, options.authenticate);
-    if (!decision.ok) return refuse(socket, decision);
+    if (!decision.ok) return refuse(socket, decision, decision.reason === 'origin' ? originDetails(request) : {});
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
     admitThenUpgrade(request, socket, head, decision).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'admission failed');
@@ -281,6 +281,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     },
     close,
   };
+}
+
+/** What an operator needs to allow a refused page: its origin (cut: it is the client's text) and the variable. */
+function originDetails(request: IncomingMessage): Record<string, unknown> {
+  return { origin: String(request.headers.origin).slice(0, 200), hint: 'add this origin to ALLOWED_ORIGINS to allow it' };
 }
 
 /** Runs one listener's work; an exception is logged and `recover` cleans up, instead of reaching the process. */

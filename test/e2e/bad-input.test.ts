@@ -150,9 +150,13 @@ describe('the upgrade gate', () => {
     expect(rejected.find((sample) => sample.labels.reason === 'origin')?.value).toBe(2);
   });
 
-  it('refuses a browser origin that is not allowed with 403, allows listed and same-origin pages', async () => {
-    proxy = await startProxy({ env: { ALLOWED_ORIGINS: 'https://app.example' } });
+  it('refuses a browser origin that is not allowed with 403 (logged with the origin and ALLOWED_ORIGINS), allows listed and same-origin pages', async () => {
+    const logs: string[] = [];
+    proxy = await startProxy({ env: { ALLOWED_ORIGINS: 'https://app.example', LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
     await expect(TestClient.connect(proxy.url, { origin: 'https://evil.example' })).rejects.toEqual(new UpgradeRejected(403));
+    const refused = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upgrade refused');
+    expect(refused).toMatchObject({ status: 403, reason: 'origin', origin: 'https://evil.example' });
+    expect(JSON.stringify(refused)).toContain('ALLOWED_ORIGINS');
     client = await TestClient.connect(proxy.url, { origin: 'https://app.example' });
     await client.waitForType('AIConnected');
     client.close();

@@ -5,12 +5,13 @@
  * the drain at once. Real `npm start` (with its build step), real signals, real processes.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { commandOf, groupGone, processesInGroup, readyPort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { commandOf, groupGone, processesInGroup, readyPort, startServerProcess, TSX_ENTRY, type ServerProcess } from '../helpers/server-process.js';
 
 const NPM_START = ['npm', 'start'] as const;
 let server: ServerProcess | undefined;
@@ -97,5 +98,23 @@ describe('npm start', () => {
     expect(Date.now() - forcedAt).toBeLessThan(3000);
     expect(await groupGone(s.pgid)).toEqual([]);
     expect(s.logs.some((l) => l.msg === 'second interrupt: stopping at once')).toBe(true);
+  });
+});
+
+describe('starting on a port that is taken', () => {
+  it.each([['one process', '1'], ['a cluster', '2']])('%s: one line that names PORT, no stack trace, exit 1, nothing left running', async (_name, workers) => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const s = (server = startServerProcess(TSX_ENTRY, { PORT: String(port), WORKERS: workers }));
+      expect(await s.exit).toBe(1);
+      const lines = s.stderr().trim().split('\n');
+      expect(lines[0]).toBe(`error: port ${port} on 127.0.0.1 is already in use. Stop the other server, or set PORT to a free port (PORT=0 picks one).`);
+      expect(s.stderr()).not.toMatch(/\bat .*\.(ts|js):\d+/);
+      expect(await groupGone(s.pgid)).toEqual([]);
+    } finally {
+      squatter.close();
+    }
   });
 });
