@@ -10,9 +10,23 @@ import { mintClientToken } from './jwt.js';
 const DEFAULT_TTL_SECONDS = 600;
 const MAX_TTL_SECONDS = 7 * 24 * 3600;
 const USAGE = 'usage: npm run token -- [--sub USER_ID] [--ttl SECONDS]   (PROXY_AUTH_SECRET from the environment or .env)';
+const HELP = `${USAGE}
 
-/** Parses the arguments and the secret; returns the token or the problems to report. */
-export function mintFromArgs(args: readonly string[], env: NodeJS.ProcessEnv): { ok: true; token: string } | { ok: false; problems: string[] } {
+Prints one signed client token (HS256 JWT) and nothing else, for a server started with the same
+PROXY_AUTH_SECRET (at least 32 characters; in the environment or in .env). Clients send it as
+"Authorization: Bearer <token>", ?token=<token> or the subprotocol token.<token>.
+
+  --sub USER_ID   the user the token is for (logged by the server as userId)
+  --ttl SECONDS   lifetime, 1 to ${MAX_TTL_SECONDS} (default ${DEFAULT_TTL_SECONDS})
+  -h, --help      this text
+
+In a script, add -s so npm's own banner stays out of the output:
+  TOKEN=$(npm run -s token -- --sub alice)`;
+
+export type MintResult = { ok: true; token: string } | { ok: true; help: string } | { ok: false; problems: string[] };
+
+/** Parses the arguments and the secret; returns the token, the help text, or the problems to report. */
+export function mintFromArgs(args: readonly string[], env: NodeJS.ProcessEnv): MintResult {
   let values: { sub?: string; ttl?: string; help?: boolean };
   try {
     values = parseArgs({
@@ -23,7 +37,7 @@ export function mintFromArgs(args: readonly string[], env: NodeJS.ProcessEnv): {
   } catch (error) {
     return { ok: false, problems: [error instanceof Error ? error.message : String(error), USAGE] };
   }
-  if (values.help) return { ok: false, problems: [USAGE] };
+  if (values.help) return { ok: true, help: HELP };
   const problems: string[] = [];
   const secret = env.PROXY_AUTH_SECRET?.trim() ?? '';
   if (secret === '') problems.push('PROXY_AUTH_SECRET is not set (environment or .env)');
@@ -47,7 +61,7 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`${result.token}\n`);
+  process.stdout.write(`${'help' in result ? result.help : result.token}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -10,8 +10,7 @@ const run = promisify(execFile);
 describe('npm run token', () => {
   it('mints a token for --sub with --ttl', () => {
     const result = mintFromArgs(['--sub', 'alice', '--ttl', '600'], { PROXY_AUTH_SECRET: SECRET });
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    if (!result.ok || !('token' in result)) throw new Error('no token');
     expect(verifyClientToken(result.token, SECRET)).toEqual({ ok: true, subject: 'alice' });
     const payload = JSON.parse(Buffer.from(result.token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number; iat: number };
     expect(payload.exp - payload.iat).toBe(600);
@@ -31,5 +30,14 @@ describe('npm run token', () => {
     });
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     expect(verifyClientToken(stdout.trim(), SECRET)).toEqual({ ok: true, subject: 'carol' });
+  });
+
+  it('--help: the usage on stdout, exit 0, even without a secret; it says a secret is needed and how to keep npm quiet', async () => {
+    const env = { ...process.env };
+    delete env.PROXY_AUTH_SECRET;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/auth/mint-token.ts', '--help'], { env, timeout: 15_000 });
+    expect(stdout).toMatch(/^usage: npm run token/);
+    expect(stdout).toContain('PROXY_AUTH_SECRET');
+    expect(stdout).toContain('npm run -s token');
   });
 });
