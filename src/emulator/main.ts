@@ -8,7 +8,8 @@ if (!result.ok) {
   for (const problem of result.problems) process.stderr.write(`emulator: ${problem}\n`);
   process.exit(1);
 }
-const logger = createLogger(result.config.logLevel);
+// Its own service name: the emulator's lines must not pass for the proxy's in a shared log store.
+const logger = createLogger(result.config.logLevel, undefined, 'realtime-api-emulator');
 const emulator = await createEmulator({ ...result.config.options, logger });
 logger.info({ url: emulator.url, loopback: result.config.options.loopback ?? false }, 'emulator ready');
 

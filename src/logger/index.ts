@@ -23,12 +23,15 @@ const REDACTED_PATHS = [
 /** Standard output, created on first use: one per process, shared by every logger that writes there. */
 let stdout: FdDestination | undefined;
 
+/** The `service` field of every line, unless a process names itself otherwise (the standalone emulator does). */
+export const PROXY_SERVICE = 'realtime-voice-proxy';
+
 /** Creates the process's root logger writing JSON lines to `destination` (stdout by default, never blocking). */
-export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
+export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream, service = PROXY_SERVICE): Logger {
   return pino(
     {
       level,
-      base: { service: 'realtime-voice-proxy' },
+      base: { service },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

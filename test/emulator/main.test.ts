@@ -35,6 +35,16 @@ describe('npm run emulator (main.ts)', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime$/);
+    // The `emulator ready` line, once whole: the standalone emulator logs under its own service name.
+    const readyLine = () =>
+      output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.endsWith('}'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === 'emulator ready');
+    while (readyLine() === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const ready = readyLine();
+    expect(ready?.service).toBe('realtime-api-emulator');
     const client = await TestClient.connect(`${url}?model=gpt-realtime`);
     await client.waitForType('session.created');
     child.kill('SIGTERM');
