@@ -7,14 +7,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { describeError, isEvent, runClientSession } from './session.js';
 import type { ClientSessionResult, ProxyMessage } from './session.js';
-import { encodeWav, pcm16ToSamples, readWav } from './wav.js';
+import { encodeG711Wav, encodeWav, pcm16ToSamples, readWav } from './wav.js';
 import type { WavAudio } from './wav.js';
 
 const USAGE = `Usage: npm run client -- [--in speech.wav] [--text "…"] [options]
 
 Streams a WAV file (PCM 8/16/24/32-bit or float, any rate, downmixed to mono) to the voice proxy in
 real time, 20 ms per frame, followed by 1 s of silence so the server ends the turn; then (or instead)
-sends --text as a typed message. Prints every event and saves the reply audio.
+sends --text as a typed message. Prints every event and saves the reply audio. A mono 8 kHz μ-law or
+A-law WAV is sent as G.711, byte for byte, the way a phone gateway does (inputFormat=g711_ulaw or
+g711_alaw), and the reply comes back and is saved in the same law (unless --out-rate asks for PCM).
 
   --in FILE         WAV file to stream
   --text TEXT       a text message to send (after the audio's reply, or alone)
@@ -124,14 +126,15 @@ async function run(argv: string[]): Promise<number> {
   let progressShown = false;
   if (wav && !options.json) {
     const seconds = (wav.samples.length / wav.rate).toFixed(2);
-    print(`streaming ${options.in ?? ''}: ${seconds} s, ${wav.rate} Hz, ${wav.channels} channel(s), ${wav.bitsPerSample}-bit ${wav.encoding} → ${options.url}`);
+    const sentAs = wav.g711 ? ` (sent as ${wav.encoding}, untouched)` : '';
+    print(`streaming ${options.in ?? ''}: ${seconds} s, ${wav.rate} Hz, ${wav.channels} channel(s), ${wav.bitsPerSample}-bit ${wav.encoding}${sentAs} → ${options.url}`);
   }
 
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const result: ClientSessionResult = await runClientSession({
     url: options.url,
-    ...(wav ? { audio: { samples: wav.samples, rate: wav.rate } } : {}),
+    ...(wav ? { audio: wav.g711 && wav.encoding !== 'pcm' && wav.encoding !== 'float' ? { law: wav.encoding, bytes: wav.g711 } : { samples: wav.samples, rate: wav.rate } } : {}),
     ...(options.text === undefined ? {} : { text: options.text }),
     ...(options.outRate === undefined ? {} : { outputRate: options.outRate }),
     ...(options.token === undefined ? {} : { token: options.token }),
@@ -165,10 +168,24 @@ async function run(argv: string[]): Promise<number> {
   });
   if (progressShown) process.stderr.write('\n');
 
-  const replySamples = pcm16ToSamples(result.replyAudio);
-  const replyMs = Math.round((replySamples.length * 1000) / result.outputRate);
-  if (options.out !== undefined) {
-    await writeFile(options.out, encodeWav(replySamples, result.outputRate));
+  await reportReply(result, options, print);
+  if (!result.ok) {
+    process.stderr.write(`failed: ${result.failure ?? 'unknown reason'}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * The reply's length, and the reply saved with --out (G.711 replies stay G.711). A connection that never opened
+ * has no reply to speak of, not even an empty one: only the JSON summary says so.
+ */
+async function reportReply(result: ClientSessionResult, options: CliOptions, print: (line: string) => void): Promise<void> {
+  const g711 = result.outputFormat !== 'pcm16';
+  const replyMs = Math.round(g711 ? result.replyAudio.length / 8 : (pcm16ToSamples(result.replyAudio).length * 1000) / result.outputRate);
+  if (options.out !== undefined && result.connected) {
+    const file = result.outputFormat === 'pcm16' ? encodeWav(pcm16ToSamples(result.replyAudio), result.outputRate) : encodeG711Wav(result.replyAudio, result.outputFormat);
+    await writeFile(options.out, file);
   }
   if (options.json) {
     print(
@@ -178,20 +195,16 @@ async function run(argv: string[]): Promise<number> {
         ...(result.failure === undefined ? {} : { failure: result.failure }),
         closeCode: result.closeCode ?? null,
         responses: result.responses,
-        replyMs,
+        ...(result.connected ? { replyMs } : {}),
+        outputFormat: result.outputFormat,
         outputRate: result.outputRate,
         ...(options.out === undefined ? {} : { out: options.out }),
       }),
     );
-  } else {
+  } else if (result.connected) {
     const saved = options.out === undefined ? '' : `, saved to ${options.out}`;
-    print(`reply audio: ${(replyMs / 1000).toFixed(2)} s at ${result.outputRate} Hz${saved}`);
+    print(`reply audio: ${(replyMs / 1000).toFixed(2)} s at ${result.outputRate} Hz${g711 ? ` ${result.outputFormat}` : ''}${saved}`);
   }
-  if (!result.ok) {
-    process.stderr.write(`failed: ${result.failure ?? 'unknown reason'}\n`);
-    return 1;
-  }
-  return 0;
 }
 
 process.exitCode = await run(process.argv.slice(2));

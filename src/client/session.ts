@@ -1,7 +1,8 @@
 /**
  * One client conversation with the proxy, as a frontend would hold it: connect, wait for `AIConnected`, stream
- * PCM16 in real time in fixed frames (then silence, so the server's VAD ends the turn), optionally send a text
- * message, wait for the responses to end, and close with 1000. Used by the CLI and by tests.
+ * PCM16 (or G.711, as a phone gateway would) in real time in fixed frames (then silence, so the server's VAD ends
+ * the turn), optionally send a text message, wait for the responses to end, and close with 1000. Used by the CLI
+ * and by tests.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
@@ -10,11 +11,18 @@ import { samplesToPcm16 } from './wav.js';
 /** A JSON message from the proxy, as received. */
 export type ProxyMessage = Record<string, unknown> & { type?: unknown; name?: unknown };
 
+export type G711Law = 'g711_ulaw' | 'g711_alaw';
+
+/**
+ * Audio to stream: mono PCM16 at `rate` Hz (sent as `inputRate`), or G.711 bytes at 8000 Hz sent as they are
+ * (`inputFormat` the law; the reply comes in the same law unless `outputRate` asks for PCM16).
+ */
+export type ClientAudio = { readonly samples: Int16Array; readonly rate: number } | { readonly law: G711Law; readonly bytes: Uint8Array };
+
 export interface ClientSessionOptions {
   /** The proxy's WebSocket URL (`ws://host:port/`); query parameters already on it are kept. */
   readonly url: string;
-  /** Mono PCM16 audio to stream, at `rate` Hz (sent as `inputRate`). */
-  readonly audio?: { readonly samples: Int16Array; readonly rate: number };
+  readonly audio?: ClientAudio;
   /** Sent after the audio's turn has been answered (or alone). */
   readonly text?: string;
   /** The reply's rate (`outputRate`); defaults to the input rate. */
@@ -29,6 +37,7 @@ export interface ClientSessionOptions {
   readonly responseTimeoutMs?: number;
   readonly onMessage?: (message: ProxyMessage, atMs: number) => void;
   readonly onAudio?: (bytes: number, atMs: number) => void;
+  /** Progress through the given audio (the trailing silence is not part of it). */
   readonly onProgress?: (sentMs: number, totalMs: number) => void;
   readonly signal?: AbortSignal;
 }
@@ -45,20 +54,28 @@ export interface ClientSessionResult {
   readonly errors: readonly ProxyMessage[];
   /** Number of `AIResponseEnd` events received. */
   readonly responses: number;
-  /** All response audio received, PCM16 little-endian at `outputRate`. */
+  /** All response audio received, in `outputFormat` (PCM16 little-endian, or G.711 bytes) at `outputRate`. */
   readonly replyAudio: Buffer;
   readonly inputRate: number;
+  readonly outputFormat: 'pcm16' | G711Law;
   readonly outputRate: number;
+  /** True once the WebSocket had opened (false: the connection itself failed). */
+  readonly connected: boolean;
 }
 
 const DEFAULT_INPUT_RATE = 16000;
 
 /** Runs one conversation; never throws for network or protocol failures (they end up in `failure`). */
 export async function runClientSession(options: ClientSessionOptions): Promise<ClientSessionResult> {
-  const inputRate = options.audio?.rate ?? DEFAULT_INPUT_RATE;
+  const audio = options.audio === undefined ? undefined : toStream(options.audio);
+  const inputFormat = audio?.format ?? 'pcm16';
+  const inputRate = audio?.rate ?? DEFAULT_INPUT_RATE;
+  const outputFormat = inputFormat !== 'pcm16' && options.outputRate === undefined ? inputFormat : 'pcm16';
   const outputRate = options.outputRate ?? inputRate;
   const url = new URL(options.url);
+  url.searchParams.set('inputFormat', inputFormat);
   url.searchParams.set('inputRate', String(inputRate));
+  url.searchParams.set('outputFormat', outputFormat);
   url.searchParams.set('outputRate', String(outputRate));
   const conversation = new Conversation(url, options);
   let failure: string | undefined;
@@ -66,9 +83,9 @@ export async function runClientSession(options: ClientSessionOptions): Promise<C
     await conversation.opened(options.connectTimeoutMs ?? 10_000);
     await conversation.waitFor('AIConnected', (m) => isEvent(m, 'AIConnected'), options.connectTimeoutMs ?? 10_000);
     const responseTimeoutMs = options.responseTimeoutMs ?? 30_000;
-    if (options.audio) {
+    if (audio) {
       const endsBefore = conversation.responseEnds;
-      await conversation.streamAudio(options.audio.samples, inputRate);
+      await conversation.streamAudio(audio);
       await conversation.waitForResponses(endsBefore, responseTimeoutMs);
     }
     if (options.text !== undefined) {
@@ -94,8 +111,28 @@ export async function runClientSession(options: ClientSessionOptions): Promise<C
     responses: conversation.responseEnds,
     replyAudio: Buffer.concat(conversation.audioChunks),
     inputRate,
+    outputFormat,
     outputRate,
+    connected: conversation.connected,
   };
+}
+
+/** Audio as the bytes to send: PCM16 little-endian, or G.711 as given. */
+interface AudioStream {
+  readonly format: 'pcm16' | G711Law;
+  readonly rate: number;
+  readonly bytes: Uint8Array;
+  readonly bytesPerSample: number;
+  /** One sample of silence in this format. */
+  readonly silence: number;
+}
+
+/** G.711 codes for silence (the zero sample): μ-law 0xFF, A-law 0xD5. */
+const G711_SILENCE: Record<G711Law, number> = { g711_ulaw: 0xff, g711_alaw: 0xd5 };
+
+function toStream(audio: ClientAudio): AudioStream {
+  if ('law' in audio) return { format: audio.law, rate: 8000, bytes: audio.bytes, bytesPerSample: 1, silence: G711_SILENCE[audio.law] };
+  return { format: 'pcm16', rate: audio.rate, bytes: samplesToPcm16(audio.samples), bytesPerSample: 2, silence: 0 };
 }
 
 /** Whether `message` is the proxy event `name`. */
@@ -125,6 +162,10 @@ class Conversation {
   private closeInfo: CloseInfo | undefined;
   private everOpened = false;
   private connectFailure: string | undefined;
+
+  get connected(): boolean {
+    return this.everOpened;
+  }
   private readonly socket: WebSocket;
   private readonly startedAt = performance.now();
   private wake: () => void = () => undefined;
@@ -183,15 +224,16 @@ class Conversation {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  /** Sends `samples` then trailing silence in frames of `frameMs`, paced by the clock (no drift). */
-  async streamAudio(samples: Int16Array, rate: number): Promise<void> {
+  /** Sends the audio then trailing silence in frames of `frameMs`, paced by the clock (no drift). */
+  async streamAudio(audio: AudioStream): Promise<void> {
+    const { rate, bytesPerSample } = audio;
     const frameMs = this.options.frameMs ?? 20;
     const frameSamples = Math.max(1, Math.round((rate * frameMs) / 1000));
-    const pcm = samplesToPcm16(samples);
-    const silence = Buffer.alloc(frameSamples * 2);
+    const audioSamples = Math.floor(audio.bytes.byteLength / bytesPerSample);
+    const silence = Buffer.alloc(frameSamples * bytesPerSample, audio.silence);
     const silenceSamples = Math.round((rate * (this.options.trailingSilenceMs ?? 1000)) / 1000);
-    const totalSamples = samples.length + silenceSamples;
-    const totalMs = (totalSamples * 1000) / rate;
+    const totalSamples = audioSamples + silenceSamples;
+    const audioMs = (audioSamples * 1000) / rate;
     const msPerFrame = (frameSamples * 1000) / rate;
     const start = performance.now();
     for (let frame = 0, sent = 0; sent < totalSamples; frame++) {
@@ -199,14 +241,13 @@ class Conversation {
       const delay = start + frame * msPerFrame - performance.now();
       if (delay > 0) await sleep(delay, undefined, { signal: this.options.signal });
       const count = Math.min(frameSamples, totalSamples - sent);
-      const speech = Math.max(0, Math.min(count, samples.length - sent));
-      const chunk =
-        speech === count
-          ? pcm.subarray(sent * 2, (sent + count) * 2)
-          : Buffer.concat([pcm.subarray(sent * 2, (sent + speech) * 2), silence.subarray(0, (count - speech) * 2)]);
+      const fromAudio = Math.max(0, Math.min(count, audioSamples - sent));
+      const head = audio.bytes.subarray(sent * bytesPerSample, (sent + fromAudio) * bytesPerSample);
+      const chunk = fromAudio === count ? head : Buffer.concat([head, silence.subarray(0, (count - fromAudio) * bytesPerSample)]);
       this.socket.send(chunk, { binary: true });
       sent += count;
-      this.options.onProgress?.((sent * 1000) / rate, totalMs);
+      // Progress is the given audio only: the trailing silence is not speech the user sent.
+      if (fromAudio > 0) this.options.onProgress?.(((sent - count + fromAudio) * 1000) / rate, audioMs);
     }
   }
 

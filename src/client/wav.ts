@@ -1,8 +1,14 @@
-/** RIFF/WAVE reading (PCM 8/16/24/32-bit, float 32/64, any rate and channel count, downmixed to mono) and PCM16 writing. */
+/**
+ * RIFF/WAVE reading (PCM 8/16/24/32-bit, float 32/64, G.711 μ-law and A-law; any rate and channel count, downmixed
+ * to mono) and writing (PCM16, G.711).
+ */
 import { endianness } from 'node:os';
+import { alawToLinear, ulawToLinear } from '../audio/g711.js';
 
 const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
+const FORMAT_ALAW = 0x0006;
+const FORMAT_MULAW = 0x0007;
 const FORMAT_EXTENSIBLE = 0xfffe;
 const HEADER_BYTES = 44;
 
@@ -14,8 +20,12 @@ export interface WavAudio {
   /** Channel count in the file (before the downmix). */
   readonly channels: number;
   readonly bitsPerSample: number;
-  readonly encoding: 'pcm' | 'float';
+  readonly encoding: Encoding;
+  /** A mono 8 kHz G.711 file's bytes as they are, to send untouched (the telephony path). */
+  readonly g711?: Uint8Array;
 }
+
+type Encoding = 'pcm' | 'float' | 'g711_ulaw' | 'g711_alaw';
 
 /** The input is not a WAV file this reader understands; the message says why. */
 export class WavFormatError extends Error {
@@ -23,7 +33,7 @@ export class WavFormatError extends Error {
 }
 
 interface FormatChunk {
-  readonly encoding: 'pcm' | 'float';
+  readonly encoding: Encoding;
   readonly channels: number;
   readonly rate: number;
   readonly blockAlign: number;
@@ -49,12 +59,14 @@ export function readWav(bytes: Uint8Array): WavAudio {
     } else if (id === 'data') {
       if (!format) throw new WavFormatError('data chunk before fmt chunk');
       const dataBytes = declaredBytes === 0 || declaredBytes === 0xffffffff ? bytes.byteLength - bodyOffset : bodyBytes;
+      const passThrough = (format.encoding === 'g711_ulaw' || format.encoding === 'g711_alaw') && format.channels === 1 && format.rate === 8000;
       return {
         rate: format.rate,
         samples: decodeToMono(view, bodyOffset, dataBytes, format),
         channels: format.channels,
         bitsPerSample: format.bitsPerSample,
         encoding: format.encoding,
+        ...(passThrough ? { g711: bytes.slice(bodyOffset, bodyOffset + dataBytes) } : {}),
       };
     }
     offset = bodyOffset + declaredBytes + (declaredBytes & 1); // chunks are word-aligned
@@ -81,6 +93,29 @@ export function encodeWav(samples: Int16Array, rate: number): Buffer {
   out.writeUInt32LE(dataBytes, 40);
   for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i] ?? 0, HEADER_BYTES + i * 2);
   return out;
+}
+
+/** Encodes mono G.711 bytes as a WAV file (format tag 7 μ-law or 6 A-law, 8 bits; with the `fact` chunk non-PCM needs). */
+export function encodeG711Wav(bytes: Uint8Array, law: 'g711_ulaw' | 'g711_alaw', rate = 8000): Buffer {
+  const header = Buffer.alloc(58);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(header.length - 8 + bytes.byteLength + (bytes.byteLength & 1), 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(18, 16);
+  header.writeUInt16LE(law === 'g711_ulaw' ? FORMAT_MULAW : FORMAT_ALAW, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate, 28);
+  header.writeUInt16LE(1, 32);
+  header.writeUInt16LE(8, 34);
+  header.writeUInt16LE(0, 36); // cbSize
+  header.write('fact', 38, 'ascii');
+  header.writeUInt32LE(4, 42);
+  header.writeUInt32LE(bytes.byteLength, 46);
+  header.write('data', 50, 'ascii');
+  header.writeUInt32LE(bytes.byteLength, 54);
+  return Buffer.concat([header, bytes, Buffer.alloc(bytes.byteLength & 1)]);
 }
 
 /** Little-endian PCM16 bytes of `samples` (a view without copying on little-endian hosts). */
@@ -118,9 +153,11 @@ function parseFormat(view: DataView, offset: number, bytes: number): FormatChunk
   }
   if (channels < 1) throw new WavFormatError('zero channels');
   if (rate < 1) throw new WavFormatError('zero sample rate');
-  let encoding: 'pcm' | 'float';
+  let encoding: Encoding;
   if (tag === FORMAT_PCM && [8, 16, 24, 32].includes(bitsPerSample)) encoding = 'pcm';
   else if (tag === FORMAT_FLOAT && (bitsPerSample === 32 || bitsPerSample === 64)) encoding = 'float';
+  else if (tag === FORMAT_MULAW && bitsPerSample === 8) encoding = 'g711_ulaw';
+  else if (tag === FORMAT_ALAW && bitsPerSample === 8) encoding = 'g711_alaw';
   else throw new WavFormatError(`unsupported encoding: format tag ${tag} with ${bitsPerSample} bits per sample`);
   if (blockAlign < (channels * bitsPerSample) / 8) throw new WavFormatError(`block align ${blockAlign} too small`);
   return { encoding, channels, rate, blockAlign, bitsPerSample };
@@ -145,6 +182,8 @@ function sampleReader(view: DataView, format: FormatChunk): (offset: number) => 
   if (format.encoding === 'float') {
     return format.bitsPerSample === 32 ? (o) => view.getFloat32(o, true) : (o) => view.getFloat64(o, true);
   }
+  if (format.encoding === 'g711_ulaw') return (o) => ulawToLinear(view.getUint8(o)) / 32768;
+  if (format.encoding === 'g711_alaw') return (o) => alawToLinear(view.getUint8(o)) / 32768;
   switch (format.bitsPerSample) {
     case 8:
       return (o) => (view.getUint8(o) - 128) / 128; // 8-bit WAV is unsigned

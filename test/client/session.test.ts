@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEvent, runClientSession } from '../../src/client/session.js';
 import type { ProxyMessage } from '../../src/client/session.js';
-import { encodeWav, pcm16ToSamples, readWav } from '../../src/client/wav.js';
+import { encodeG711Wav, encodeWav, pcm16ToSamples, readWav } from '../../src/client/wav.js';
+import { ulawEncode } from '../../src/audio/g711.js';
 import { startProxy } from '../helpers/proxy.js';
 import type { TestProxy } from '../helpers/proxy.js';
 import { toneSamples } from '../helpers/signals.js';
@@ -34,6 +35,14 @@ function voicedMs(samples: Int16Array, rate: number): number {
     }
   }
   return first < 0 ? 0 : (last - first + 1) * 10;
+}
+
+/** 16 kHz → 8 kHz by averaging pairs (enough for a voiced-extent comparison; the fixture is 16 kHz speech). */
+function downsampleTo8k(samples: Int16Array, rate: number): Int16Array {
+  if (rate !== 16000) throw new Error('fixture is not 16 kHz');
+  const out = new Int16Array(samples.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = ((samples[2 * i] ?? 0) + (samples[2 * i + 1] ?? 0)) >> 1;
+  return out;
 }
 
 function names(messages: readonly ProxyMessage[]): string[] {
@@ -104,9 +113,10 @@ describe('CLI client session against the proxy and emulator', () => {
     expect(connected).toMatchObject({ input: { format: 'pcm16', rate: 16000 }, output: { format: 'pcm16', rate: 16000 } });
     expect(result.responses).toBe(1);
 
-    // 20 ms frames, then 1 s of silence: progress ends at the audio's length plus the silence.
+    // 20 ms frames; the 1 s of silence after them is not audio the user sent: progress ends at the file's length.
     expect(progress[0]).toBeCloseTo(20, 5);
-    expect(progress.at(-1)).toBeCloseTo((speech.samples.length / 16) + 1000, 0);
+    expect(progress.at(-1)).toBeCloseTo(speech.samples.length / 16, 5);
+    expect(progress.filter((ms) => ms === progress.at(-1))).toHaveLength(1);
 
     const reply = pcm16ToSamples(result.replyAudio);
     const spokenMs = voicedMs(speech.samples, speech.rate);
@@ -168,10 +178,31 @@ describe('CLI client session against the proxy and emulator', () => {
     expect(run.stderr).toMatch(/failed: .*1008.*invalid_audio_format/);
   });
 
-  it('CLI: exits 1 when nothing listens at the URL', async () => {
-    const run = await runCli(['--text', 'hi', '--url', `ws://127.0.0.1:${await closedPort()}/`]);
+  it('CLI: exits 1 when nothing listens at the URL, with no reply line (there was no connection) and no file', async () => {
+    const out = join(dir, 'never.wav');
+    const run = await runCli(['--in', SPEECH_WAV, '--out', out, '--url', `ws://127.0.0.1:${await closedPort()}/`]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/failed: connection failed/);
+    expect(run.stdout).not.toContain('reply audio');
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it('CLI: a μ-law WAV goes out as G.711 untouched (the telephony pass-through path); the reply is saved as μ-law', { timeout: 30_000 }, async () => {
+    const ulawIn = join(dir, 'speech-ulaw.wav');
+    const out = join(dir, 'reply-ulaw.wav');
+    const at8k = downsampleTo8k(speech.samples, speech.rate);
+    writeFileSync(ulawIn, encodeG711Wav(ulawEncode(at8k), 'g711_ulaw'));
+    const run = await runCli(['--in', ulawIn, '--url', proxy.url, '--out', out, '--json']);
+    expect(run.stderr).not.toContain('failed');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((l) => l.name === 'AIConnected')).toMatchObject({ input: { format: 'g711_ulaw', rate: 8000 }, output: { format: 'g711_ulaw' }, audioPath: 'passthrough' });
+    expect(lines.at(-1)).toMatchObject({ ok: true, outputFormat: 'g711_ulaw', outputRate: 8000 });
+    const reply = readWav(readFileSync(out));
+    expect(reply).toMatchObject({ encoding: 'g711_ulaw', rate: 8000, channels: 1 });
+    const spokenMs = voicedMs(at8k, 8000);
+    expect(voicedMs(reply.samples, 8000)).toBeGreaterThan(spokenMs * 0.9);
+    expect(voicedMs(reply.samples, 8000)).toBeLessThan(spokenMs * 1.1);
   });
 
   it('CLI: exits 2 for bad arguments or an unreadable file', async () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { durationMs, encodeWav, pcm16ToSamples, readWav, samplesToPcm16, WavFormatError } from '../../src/client/wav.js';
+import { durationMs, encodeG711Wav, encodeWav, pcm16ToSamples, readWav, samplesToPcm16, WavFormatError } from '../../src/client/wav.js';
+import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../../src/audio/g711.js';
 import { toneSamples } from '../helpers/signals.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -180,5 +181,26 @@ describe('committed fixtures', () => {
     const ms = durationMs(wav.samples, wav.rate);
     expect(ms).toBeGreaterThan(1500);
     expect(ms).toBeLessThan(3500);
+  });
+});
+
+describe('G.711 WAV files', () => {
+  it.each([
+    ['g711_ulaw', ulawEncode, ulawDecode],
+    ['g711_alaw', alawEncode, alawDecode],
+  ] as const)('%s: written and read back byte for byte; the samples are the decoded codes', (law, encode, decode) => {
+    const codes = encode(Int16Array.from({ length: 800 }, (_, i) => Math.round(8000 * Math.sin(i / 5))));
+    const file = encodeG711Wav(codes, law);
+    const wav = readWav(file);
+    expect(wav).toMatchObject({ encoding: law, rate: 8000, channels: 1, bitsPerSample: 8 });
+    expect(Buffer.from(wav.g711 ?? [])).toEqual(Buffer.from(codes));
+    expect(wav.samples).toEqual(decode(codes));
+  });
+
+  it('a G.711 file that is not mono 8 kHz is decoded, not passed through', () => {
+    const file = encodeG711Wav(ulawEncode(new Int16Array(160)), 'g711_ulaw', 16000);
+    const wav = readWav(file);
+    expect(wav.g711).toBeUndefined();
+    expect(wav.samples).toHaveLength(160);
   });
 });
