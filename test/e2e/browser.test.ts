@@ -14,6 +14,7 @@ import { encodeWav } from '../../src/client/wav.js';
 import { startProxy } from '../helpers/proxy.js';
 import type { TestProxy } from '../helpers/proxy.js';
 import { silenceSamples } from '../helpers/signals.js';
+import { startSubPathProxy } from '../helpers/sub-path-proxy.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -47,6 +48,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
   /** JSON frames the page sent and received on its WebSocket, for the current page. */
   let sentJson: Json[] = [];
   let receivedJson: Json[] = [];
+  /** URLs of the WebSockets the current page opened. */
+  let socketUrls: string[] = [];
 
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) {
@@ -91,7 +94,9 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     const page = context.pages()[0] ?? (await context.newPage());
     sentJson = [];
     receivedJson = [];
+    socketUrls = [];
     page.on('websocket', (socket) => {
+      socketUrls.push(socket.url());
       socket.on('framesent', ({ payload }) => {
         if (typeof payload === 'string') sentJson.push(JSON.parse(payload) as Json);
       });
@@ -128,6 +133,8 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
   it('hears the user, plays the echoed reply, shows the text and returns to listening', { timeout: 60_000 }, async () => {
     const page = await openPage(join(ROOT, 'test/fixtures/speech-48k.wav'));
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+    // The upstream is a real (test) realtime server, not the built-in emulator: no "simulated" notice.
+    await expect.poll(() => page.locator('#simulated').isHidden()).toBe(true);
 
     await page.getByRole('button', { name: 'Start' }).click();
     await waitForDemo(page, 'the user to be heard', (d) => d.stats.events.includes('AISpeechDetected'));
@@ -200,6 +207,56 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     // The README's picture: two spoken turns, the first one interrupted.
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
+  });
+
+  const SPEECH = join(ROOT, 'test/fixtures/speech-48k.wav');
+
+  it('served under a sub-path behind a reverse proxy, with the built-in emulator: says the replies are simulated, and talks there', { timeout: 60_000 }, async () => {
+    const local = await startProxy({ env: { UPSTREAM: 'local' } });
+    const front = await startSubPathProxy(local.server.port, '/voice/');
+    try {
+      const page = await openPage(SPEECH, front.url);
+      await expect.poll(() => page.locator('#simulated').isVisible()).toBe(true);
+      expect(await page.locator('#simulated').textContent()).toContain('Replies are simulated');
+      await page.getByRole('button', { name: 'Start' }).click();
+      await waitForDemo(page, 'the reply to finish playing', (d) => d.stats.events.includes('AIResponseEnd') && d.state === 'listening');
+      expect(socketUrls[0]).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/voice/\\?`));
+    } finally {
+      await context?.close();
+      context = undefined;
+      await front.close();
+      await local.close();
+    }
+  });
+
+  it('Stop in the middle of an utterance leaves no "You …" waiting for a transcript', { timeout: 60_000 }, async () => {
+    const page = await openPage(SPEECH);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await waitForDemo(page, 'the user to be heard', (d) => d.stats.events.includes('AISpeechDetected'));
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+    const user = page.locator('li.user .text');
+    expect(await user.count()).toBe(1);
+    expect(await user.first().textContent()).toBe('(cut off)');
+  });
+
+  it('a server shutdown in the middle of an utterance: one message saying so, and no "You …" left waiting', { timeout: 60_000 }, async () => {
+    const draining = await startProxy({ env: { SHUTDOWN_GRACE_MS: '1000' } });
+    try {
+      const page = await openPage(SPEECH, `${draining.httpUrl}/`);
+      await page.getByRole('button', { name: 'Start' }).click();
+      await waitForDemo(page, 'the user to be heard', (d) => d.stats.events.includes('AISpeechDetected'));
+      await draining.server.close();
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('Disconnected');
+      const messages = await page.locator('#errors p').allTextContents();
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(/The server is restarting; this conversation will end within 1 s/);
+      expect(await page.locator('li.user .text').first().textContent()).not.toBe('\u2026');
+    } finally {
+      await context?.close();
+      context = undefined;
+      await draining.close();
+    }
   });
 
   /** A fake microphone that hears nothing. */

@@ -7,6 +7,9 @@ const MAX_PENDING_FRAMES = 100; // 2 s of 20 ms frames held while the socket ope
 const MAX_BUFFERED_BYTES = 512 * 1024; // drop microphone frames rather than build up latency
 const MAX_EVENT_NAMES = 1000;
 const PLACEHOLDER = '\u2026'; // a user turn whose transcript has not arrived yet
+// The page may be served under a sub-path (a reverse proxy at https://example.com/voice/): every address it uses
+// is relative to the page, the socket's too.
+const BASE = new URL('.', location.href);
 
 const ERROR_SENTENCES = {
   invalid_json: 'The page sent a message the server could not read.',
@@ -62,6 +65,7 @@ const ui = {
   send: $('send'),
   hint: $('text-hint'),
   endpoint: $('endpoint'),
+  simulated: $('simulated'),
 };
 
 // Counters for the debug object (and nothing else).
@@ -84,6 +88,7 @@ Object.defineProperty(window, 'voiceProxyDemo', {
 });
 
 ui.endpoint.textContent = location.host || 'this server';
+void showUpstream();
 ui.start.addEventListener('click', () => void start());
 ui.stop.addEventListener('click', () => stop());
 ui.form.addEventListener('submit', (event) => {
@@ -119,6 +124,7 @@ async function start() {
     userItem: null,
     reportTimer: 0,
     fatalShown: false,
+    shutdownShown: false,
   };
   session = s;
   render();
@@ -150,13 +156,25 @@ async function start() {
   await context.resume();
 }
 
+/** Says so when the server's replies come from its built-in emulator (an echo, not an AI model). */
+async function showUpstream() {
+  try {
+    const info = await (await fetch(new URL('info', BASE))).json();
+    ui.simulated.hidden = info?.upstream?.simulated !== true;
+  } catch {
+    // No /info (an older server, or a proxy in front that hides it): say nothing rather than guess.
+  }
+}
+
 function openSocket(s) {
   const rate = String(s.context.sampleRate);
   const params = new URLSearchParams({ inputRate: rate, outputRate: rate });
   const token = new URLSearchParams(location.search).get('token');
   if (token) params.set('token', token);
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/?${params}`);
+  const url = new URL(BASE);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = `?${params}`;
+  const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
   s.socket = socket;
   socket.addEventListener('open', () => {
@@ -170,7 +188,9 @@ function openSocket(s) {
   });
   socket.addEventListener('close', (event) => {
     if (session !== s) return;
-    if (!s.closing && !s.fatalShown && event.code !== 1000) showError(CLOSE_SENTENCES[event.code] ?? `The connection closed (code ${event.code}).`);
+    // After a fatal error or a ServerShuttingDown notice the user already knows why: one message, not two.
+    const explained = s.closing || s.fatalShown || (s.shutdownShown && event.code === 1001);
+    if (!explained && event.code !== 1000) showError(CLOSE_SENTENCES[event.code] ?? `The connection closed (code ${event.code}).`);
     teardown(s);
   });
 }
@@ -190,6 +210,8 @@ function teardown(s) {
   if (s.stream) s.stream.getTracks().forEach((track) => track.stop());
   if (s.socket && s.socket.readyState <= WebSocket.OPEN) s.socket.close(1000);
   for (const response of s.responses.values()) finishItem(response);
+  // A turn cut off by Stop or by the server going away gets no transcript any more: no "You …" left waiting.
+  settleUserItem(s, '(cut off)');
   void s.context.close().catch(() => undefined);
   if (session === s) session = null;
   ui.level.value = 0;
@@ -313,9 +335,16 @@ function onJson(s, text) {
       if (message.fatal === true) s.fatalShown = true; // the close that follows needs no second message
       showError(ERROR_SENTENCES[message.code] ?? `Error: ${message.message ?? message.code}`);
       break;
-    case 'ServerShuttingDown':
-      showError('The server is restarting; this conversation will end shortly.');
+    case 'ServerShuttingDown': {
+      s.shutdownShown = true;
+      const seconds = Math.max(1, Math.round(Number(message.graceMs) / 1000) || 0);
+      showError(
+        message.reason === 'max_session'
+          ? `This conversation reaches its time limit in about ${seconds} s.`
+          : `The server is restarting; this conversation will end within ${seconds} s. Press Start again afterwards.`,
+      );
       break;
+    }
     default:
       break;
   }
@@ -346,11 +375,15 @@ function onResponseEnd(s, message) {
     s.responses.delete(message.responseId);
   }
   // A spoken turn whose transcript never came (transcription off) keeps a neutral label.
-  if (s.userItem && !s.userSpeaking) {
-    const text = s.userItem.querySelector('.text');
-    if (text.textContent === PLACEHOLDER) text.textContent = '(spoken)';
-    s.userItem = null;
-  }
+  if (!s.userSpeaking) settleUserItem(s, '(spoken)');
+}
+
+/** Gives the pending user turn its final label when no transcript will come for it. */
+function settleUserItem(s, label) {
+  if (!s.userItem) return;
+  const text = s.userItem.querySelector('.text');
+  if (text.textContent === PLACEHOLDER) text.textContent = label;
+  s.userItem = null;
 }
 
 function sendText() {
