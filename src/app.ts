@@ -13,7 +13,7 @@ import { createLocalAdmitter } from './admission/local.js';
 import type { Config, UpstreamConfig } from './config/index.js';
 import { createEmulator, type Emulator } from './emulator/index.js';
 import { clientError, CloseCode, UPGRADE_REFUSALS, type UpgradeRefusal } from './errors/index.js';
-import { buildInfo } from './http/info.js';
+import { buildInfo, serverUrls } from './http/info.js';
 import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -244,7 +244,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   server.on('error', (error) => logger.error({ err: error.message }, 'server error'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const { url, httpUrl } = serverUrls(config.host, port);
   const ownOrigins = serverOrigins({ host: config.host, port }, config.publicOrigin);
   gateSettings = { ...gateSettings, allowedOrigins: [...config.allowedOrigins, ...ownOrigins] };
   logger.info({ port, host: config.host, upstream: upstream.kind, model: upstream.model, ownOrigins }, 'listening');
@@ -272,8 +272,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   };
 
   return {
-    url: `ws://${displayHost}:${port}/`,
-    httpUrl: `http://${displayHost}:${port}`,
+    url,
+    httpUrl,
     port,
     metrics,
     get activeSessions() {

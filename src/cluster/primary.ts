@@ -52,7 +52,9 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
     slot.restartTimer = undefined;
     const placement: WorkerPlacement = { slot: slot.index, workers, ...(emulator ? { emulatorUrl: emulator.url } : {}) };
     const worker = cluster.fork({ [PLACEMENT_ENV]: JSON.stringify(placement) });
-    Object.assign(slot, { worker, forkedAt: Date.now(), serving: false });
+    slot.worker = worker;
+    slot.forkedAt = Date.now();
+    slot.serving = false;
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) onMessage(slot, worker, message);
     });
@@ -70,7 +72,8 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
         logger.info({ worker: slot.index, pid: worker.process.pid }, 'worker serving');
         if (phase === 'starting' && slots.every((s) => s.serving)) {
           phase = 'serving';
-          logger.info({ ...serverUrls(config.host, message.port), port: message.port, pid: process.pid, workers }, 'ready');
+          const { url, httpUrl } = serverUrls(config.host, message.port);
+          logger.info({ url, page: `${httpUrl}/`, port: message.port, pid: process.pid, workers }, 'ready');
         }
         return;
       case 'proxy:ask': {
@@ -96,7 +99,8 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
 
   const onExit = (slot: Slot, worker: Worker, code: number | null, signal: string | null): void => {
     const wasServing = slot.serving;
-    Object.assign(slot, { worker: undefined, serving: false });
+    slot.worker = undefined;
+    slot.serving = false;
     desk.workerGone(worker.id, slot.index, wasServing);
     const fields = { worker: slot.index, pid: worker.process.pid, code, signal };
     if (phase === 'draining') {

@@ -40,9 +40,9 @@ export function buildInfo(config: Config, upstream: UpstreamConfig, workers: num
 }
 
 /** The addresses to print for humans: the listen address, or loopback when it listens on every interface. */
-export function serverUrls(host: string, port: number): { url: string; page: string } {
+export function serverUrls(host: string, port: number): { url: string; httpUrl: string } {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return { url: `ws://${shown}:${port}/`, page: `http://${shown}:${port}/` };
+  return { url: `ws://${shown}:${port}/`, httpUrl: `http://${shown}:${port}` };
 }
 
 function readVersion(): string {
