@@ -212,8 +212,11 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
   const SPEECH = join(ROOT, 'test/fixtures/speech-48k.wav');
 
   it('served under a sub-path behind a reverse proxy, with the built-in emulator: says the replies are simulated, and talks there', { timeout: 60_000 }, async () => {
-    const local = await startProxy({ env: { UPSTREAM: 'local' } });
-    const front = await startSubPathProxy(local.server.port, '/voice/');
+    let backendPort = 0;
+    const front = await startSubPathProxy(() => backendPort, '/voice/');
+    // Behind a reverse proxy the page's origin is the proxy's: the operator names it (PUBLIC_ORIGIN).
+    const local = await startProxy({ env: { UPSTREAM: 'local', PUBLIC_ORIGIN: front.origin } });
+    backendPort = local.server.port;
     try {
       const page = await openPage(SPEECH, front.url);
       await expect.poll(() => page.locator('#simulated').isVisible()).toBe(true);

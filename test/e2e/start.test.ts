@@ -2,21 +2,38 @@
  * `npm start` under every way a supervisor or a terminal signals it: to the npm process only (Docker's
  * `CMD ["npm","start"]`, systemd's main PID), to the whole process group (a terminal's Ctrl-C, `kill -- -PGID`), or
  * to the server process itself. Each must drain fully and leave no process behind; a deliberate second Ctrl-C ends
- * the drain at once. Real `npm start` (with its build step), real signals, real processes.
+ * the drain at once. Real `npm start` (with its build step), real signals, real processes, in a copy of the
+ * project that has never been built (as a fresh clone after `npm install`), so the repository's own dist/, which
+ * other tests run, is never rebuilt under them.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { commandOf, groupGone, processesInGroup, readyPort, startServerProcess, TSX_ENTRY, type ServerProcess } from '../helpers/server-process.js';
 
 const NPM_START = ['npm', 'start'] as const;
+const ROOT = new URL('../../', import.meta.url).pathname;
 let server: ServerProcess | undefined;
 const clients: TestClient[] = [];
 let recordings: string | undefined;
+let checkout: string;
+
+beforeAll(async () => {
+  checkout = await mkdtemp(join(tmpdir(), 'proxy-checkout-'));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) {
+    await cp(join(ROOT, file), join(checkout, file), { recursive: true });
+  }
+  await symlink(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+});
+
+afterAll(async () => {
+  await rm(checkout, { recursive: true, force: true });
+});
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
@@ -26,10 +43,15 @@ afterEach(async () => {
   recordings = undefined;
 });
 
+/** `npm start` in the unbuilt copy of the project. */
+function npmStart(env: Record<string, string> = {}): ServerProcess {
+  return startServerProcess(NPM_START, env, checkout);
+}
+
 /** `npm start` with one idle client and one whose response is playing when the signal comes. */
 async function startWithTwoClients(env: Record<string, string> = {}, speechMs = 1500) {
   recordings = await mkdtemp(join(tmpdir(), 'proxy-start-'));
-  const s = (server = startServerProcess(NPM_START, { SHUTDOWN_GRACE_MS: '5000', SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: recordings, ...env }));
+  const s = (server = npmStart({ SHUTDOWN_GRACE_MS: '5000', SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: recordings, ...env }));
   const port = await readyPort(s, 60_000);
   const idle = await TestClient.connect(`ws://127.0.0.1:${port}/`);
   const busy = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=16000`);
@@ -57,8 +79,9 @@ async function expectFullDrain(s: ServerProcess, idle: TestClient, busy: TestCli
 }
 
 describe('npm start', () => {
-  it('runs two processes, npm and the server (no shell, no TypeScript loader, no compiler service)', async () => {
-    const s = (server = startServerProcess(NPM_START));
+  it('works on a never-built checkout, and runs two processes: npm and the server (no shell, no TypeScript loader, no compiler service)', async () => {
+    expect(existsSync(join(checkout, 'dist'))).toBe(false);
+    const s = (server = npmStart());
     await readyPort(s, 60_000);
     const commands = processesInGroup(s.pgid).map(commandOf);
     expect(commands).toHaveLength(2);

@@ -27,11 +27,15 @@ export interface ServerProcess {
 /** The TypeScript entry point run the way the tests run it (no build step). */
 export const TSX_ENTRY = [process.execPath, '--import', 'tsx', 'src/main.ts'] as const;
 
-/** Starts `command` in a new process group with the test defaults (port 0, loopback, emulator upstream). */
-export function startServerProcess(command: readonly string[], env: Record<string, string> = {}): ServerProcess {
+/**
+ * Starts `command` (in `cwd`, the repository by default) in a new process group with the test defaults (port 0,
+ * loopback, emulator upstream).
+ */
+export function startServerProcess(command: readonly string[], env: Record<string, string> = {}, cwd?: string): ServerProcess {
   const [file, ...args] = command;
   if (file === undefined) throw new Error('no command');
   const child = spawn(file, args, {
+    ...(cwd === undefined ? {} : { cwd }),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', UPSTREAM: 'local', OPENAI_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -9,11 +9,16 @@ import type { Duplex } from 'node:stream';
 export interface SubPathProxy {
   /** `http://127.0.0.1:PORT<prefix>` */
   readonly url: string;
+  /** `http://127.0.0.1:PORT`: the origin of the pages it serves. */
+  readonly origin: string;
   close(): Promise<void>;
 }
 
-/** Serves `http://127.0.0.1:<backendPort>/` at `<prefix>` (which starts and ends with `/`). */
-export async function startSubPathProxy(backendPort: number, prefix = '/voice/'): Promise<SubPathProxy> {
+/**
+ * Serves `http://127.0.0.1:<backendPort()>/` at `<prefix>` (which starts and ends with `/`). The backend's port is
+ * asked per request, so the backend can be started after this proxy, knowing its public origin.
+ */
+export async function startSubPathProxy(backendPort: () => number, prefix = '/voice/'): Promise<SubPathProxy> {
   const strip = (request: IncomingMessage): string | undefined =>
     request.url?.startsWith(prefix) ? `/${request.url.slice(prefix.length)}` : undefined;
   const sockets = new Set<Duplex>();
@@ -23,7 +28,7 @@ export async function startSubPathProxy(backendPort: number, prefix = '/voice/')
       response.writeHead(404).end();
       return;
     }
-    const forward = httpRequest({ port: backendPort, host: '127.0.0.1', method: request.method, path, headers: request.headers }, (answer) => {
+    const forward = httpRequest({ port: backendPort(), host: '127.0.0.1', method: request.method, path, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(response);
     });
@@ -33,7 +38,7 @@ export async function startSubPathProxy(backendPort: number, prefix = '/voice/')
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = strip(request);
     if (path === undefined) return socket.destroy();
-    const backend = connect(backendPort, '127.0.0.1');
+    const backend = connect(backendPort(), '127.0.0.1');
     sockets.add(socket).add(backend);
     const headers = [];
     for (let i = 0; i < request.rawHeaders.length; i += 2) headers.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
@@ -52,6 +57,7 @@ export async function startSubPathProxy(backendPort: number, prefix = '/voice/')
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
+    origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
