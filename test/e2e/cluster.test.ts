@@ -66,7 +66,7 @@ async function voiceTurn(client: TestClient): Promise<void> {
   await client.waitFor((m) => m.name === 'AIResponseEnd' && client.json.filter((j) => j.name === 'AIResponseEnd').length > before, 15_000);
 }
 
-describe('cluster mode (WORKERS=2)', () => {
+describe('cluster mode (WORKERS=2)', { timeout: 60_000 }, () => {
   it('one /metrics scrape, from whichever worker answers, counts the sessions of both; /health and /info speak for the whole server', async () => {
     const { s, port } = await startCluster();
     const [a, b] = await oneSessionPerWorker(s, port);

@@ -78,7 +78,7 @@ async function expectFullDrain(s: ServerProcess, idle: TestClient, busy: TestCli
   expect(JSON.parse(await readFile(join(recordings ?? '', sidecars[0] ?? ''), 'utf8'))).toMatchObject({ status: 'completed' });
 }
 
-describe('npm start', () => {
+describe('npm start', { timeout: 60_000 }, () => {
   it('works on a never-built checkout, and runs two processes: npm and the server (no shell, no TypeScript loader, no compiler service)', async () => {
     expect(existsSync(join(checkout, 'dist'))).toBe(false);
     const s = (server = npmStart());
@@ -124,7 +124,7 @@ describe('npm start', () => {
   });
 });
 
-describe('starting on a port that is taken', () => {
+describe('starting on a port that is taken', { timeout: 60_000 }, () => {
   it.each([['one process', '1'], ['a cluster', '2']])('%s: one line that names PORT, no stack trace, exit 1, nothing left running', async (_name, workers) => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
