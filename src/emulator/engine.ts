@@ -3,6 +3,7 @@
  * `Transport`. Knows nothing about sockets, timers of the connection or fault injection.
  */
 import type { Logger } from 'pino';
+import type { SessionBehaviour } from './behaviour.js';
 import { Conversation } from './conversation.js';
 import type { ConversationEntry, WireItem } from './conversation.js';
 import { parseItem } from './items.js';
@@ -26,6 +27,16 @@ export interface Transport {
   bufferedAmount(): number;
   /** After each audio delta of a response; `first` is true for the session's first response. */
   onAudioDelta(first: boolean, deltas: number): void;
+}
+
+/** Where the session was opened, and what the Azure flavour knows. */
+export interface EngineSettings {
+  readonly pacing: Pacing;
+  /** Live, per-session switches (timing, faults); read whenever they matter, so a test may flip them mid-session. */
+  readonly behaviour: SessionBehaviour;
+  /** Opened on Azure's path: `transcription.model` names a deployment, and only `azureDeployments` exist. */
+  readonly azure: boolean;
+  readonly azureDeployments: readonly string[];
 }
 
 /** Client event types the emulator understands (the real service's GA list, WebRTC-only ones aside). */
@@ -63,11 +74,13 @@ export class RealtimeEngine {
   /** The item id announced by `speech_started`, used again by `speech_stopped` and `committed`. */
   private speech: { itemId: string; audioStartMs: number } | null = null;
   private readonly handlers: Record<ClientEventType, (event: Json, eventId: string | null) => void>;
+  /** Transcriptions held until the response that answers them is done (`transcriptionTiming: after_response`). */
+  private heldTranscriptions: Array<() => void> = [];
 
   constructor(
     private readonly transport: Transport,
     session: SessionConfig,
-    private readonly pacing: Pacing,
+    private readonly settings: EngineSettings,
     private readonly logger: Logger,
   ) {
     this.config = session;
@@ -106,10 +119,15 @@ export class RealtimeEngine {
   abort(): void {
     this.response?.abort();
     this.response = null;
+    this.heldTranscriptions = [];
   }
 
   private updateSession(event: Json, eventId: string | null): void {
-    const result = applySessionUpdate(this.config, event.session, this.audioOutputStarted);
+    const result = applySessionUpdate(this.config, event.session, {
+      audioOutputStarted: this.audioOutputStarted,
+      responseActive: this.response?.active ?? false,
+      checkTranscriptionModel: !this.settings.azure,
+    });
     if (!result.ok) {
       this.transport.error(result.error, eventId);
       return;
@@ -190,12 +208,25 @@ export class RealtimeEngine {
     this.transport.emit('input_audio_buffer.committed', { previous_item_id: previous, item_id: itemId });
     this.transport.emit('conversation.item.added', { previous_item_id: previous, item: wire });
     this.transport.emit('conversation.item.done', { previous_item_id: previous, item: wire });
-    if (this.config.audio.input.transcription !== null) {
-      this.transport.later(() => this.transcribe(itemId, audioMs), TRANSCRIPTION_DELAY_MS);
-    }
+    const transcription = this.config.audio.input.transcription;
+    if (transcription === null) return;
+    this.transport.later(() => {
+      const run = (): void => this.transcribe(itemId, audioMs, transcription.model);
+      if (this.settings.behaviour.transcriptionTiming === 'after_response' && this.response?.active) this.heldTranscriptions.push(run);
+      else run();
+    }, TRANSCRIPTION_DELAY_MS);
   }
 
-  private transcribe(itemId: string, audioMs: number): void {
+  private transcribe(itemId: string, audioMs: number, model: string): void {
+    const failure = this.transcriptionFailure(model);
+    if (failure !== null) {
+      this.transport.emit('conversation.item.input_audio_transcription.failed', {
+        item_id: itemId,
+        content_index: 0,
+        error: errors.transcriptionFailed(itemId, failure),
+      });
+      return;
+    }
     const transcript = transcriptText(audioMs);
     for (const delta of wordPieces(transcript)) {
       this.transport.emit('conversation.item.input_audio_transcription.delta', { item_id: itemId, content_index: 0, delta });
@@ -214,6 +245,15 @@ export class RealtimeEngine {
         output_tokens: outputTokens,
       },
     });
+  }
+
+  /** Why this transcription fails, or null: the fault switch, or (Azure) a model that names no deployment. */
+  private transcriptionFailure(model: string): string | null {
+    if (this.settings.behaviour.failTranscription) return '429 Too Many Requests';
+    if (this.settings.azure && !this.settings.azureDeployments.includes(model)) {
+      return `404 DeploymentNotFound: The API deployment '${model}' for this resource does not exist.`;
+    }
+    return null;
   }
 
   private createItem(event: Json, eventId: string | null): void {
@@ -238,6 +278,7 @@ export class RealtimeEngine {
     }
     const entry = this.conversation.get(itemId);
     if (entry === undefined) return this.transport.error(errors.itemNotFound(itemId), eventId);
+    if (this.response?.isLiveItem(itemId)) return this.transport.error(errors.itemInProgress(itemId), eventId);
     if (entry.role !== 'assistant' || !entry.hasAudio) return this.transport.error(errors.truncateNotAudio(), eventId);
     const sentMs = entry.sentAudioMs ?? 0;
     if (audioEndMs > sentMs) return this.transport.error(errors.truncateTooLong(sentMs, audioEndMs), eventId);
@@ -252,6 +293,7 @@ export class RealtimeEngine {
   private deleteItem(event: Json, eventId: string | null): void {
     const itemId = event.item_id;
     if (typeof itemId !== 'string') return this.transport.error(errors.missingParameter('item_id'), eventId);
+    if (this.response?.isLiveItem(itemId)) return this.transport.error(errors.itemInProgress(itemId), eventId);
     if (!this.conversation.delete(itemId)) return this.transport.error(errors.deleteUnknownItem(itemId), eventId);
     this.transport.emit('conversation.item.deleted', { item_id: itemId });
   }
@@ -274,7 +316,14 @@ export class RealtimeEngine {
   private startResponse(config: SessionConfig, overrides: Parameters<typeof planResponse>[2]): void {
     const plan = planResponse(config, this.conversation, overrides, this.conversationId);
     this.firstResponseId ??= plan.id;
-    const runner = new ResponseRunner(plan, this.responseHost(), this.pacing);
+    const behaviour = this.settings.behaviour;
+    const runner = new ResponseRunner(plan, this.responseHost(), this.settings.pacing, {
+      modelLatencyMs: behaviour.modelLatencyMs,
+      cancelLatencyMs: behaviour.cancelLatencyMs,
+      transcriptLagMs: behaviour.transcriptLagMs,
+      rateLimits: behaviour.rateLimits,
+      fault: behaviour.responseFaults.shift(),
+    });
     this.response = runner;
     runner.start();
   }
@@ -289,6 +338,9 @@ export class RealtimeEngine {
       },
       onFinished: (runner, _status: ResponseStatus) => {
         if (this.response === runner) this.response = null;
+        const held = this.heldTranscriptions;
+        this.heldTranscriptions = [];
+        for (const run of held) run();
       },
       bufferedAmount: () => this.transport.bufferedAmount(),
     };

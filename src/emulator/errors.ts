@@ -132,13 +132,46 @@ export function missingModel(): ApiError {
   };
 }
 
+/** Wording as a user captured it from the service (jsboige/CoursIA#13149). */
 export function betaShapeDisabled(): ApiError {
   return {
     code: 'beta_api_shape_disabled',
-    message:
-      "The Realtime API beta interface is no longer available. Remove the 'OpenAI-Beta: realtime=v1' header and use the GA interface.",
+    message: 'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.',
     param: null,
   };
+}
+
+/** A wrong key seen after the upgrade; the service masks all but the key's ends (chatanywhere/GPT_API_free#427). */
+export function invalidApiKey(key: string): ApiError {
+  const masked = key.length > 12 ? `${key.slice(0, 6)}${'*'.repeat(key.length - 10)}${key.slice(-4)}` : '***';
+  return {
+    code: 'invalid_api_key',
+    message: `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    param: null,
+  };
+}
+
+/** The docs say speed can only change between turns; the refusal's wording is ours. */
+export function cannotUpdateSpeed(): ApiError {
+  return {
+    code: 'cannot_update_speed',
+    message: 'Cannot update the speed while a response is in progress; it can only change between model turns.',
+    param: 'session.audio.output.speed',
+  };
+}
+
+/** Truncating or deleting the item of a response still in progress; the service's answer is undocumented, this one is ours. */
+export function itemInProgress(itemId: string): ApiError {
+  return {
+    code: 'item_in_progress',
+    message: `Item '${itemId}' belongs to a response that is still in progress; wait for response.done.`,
+    param: 'item_id',
+  };
+}
+
+/** The body of `conversation.item.input_audio_transcription.failed`, worded like a reported one (type and message only). */
+export function transcriptionFailed(itemId: string, cause: string): { type: string; message: string } {
+  return { type: 'server_error', message: `Input transcription failed for item '${itemId}'. ${cause}` };
 }
 
 export function unknownEventType(type: unknown, supported: readonly string[]): ApiError {

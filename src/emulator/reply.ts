@@ -94,6 +94,7 @@ export function planResponse(config: SessionConfig, conversation: Conversation, 
   return {
     id: newId('resp'),
     itemId: newId('item'),
+    model: config.model,
     conversationId: overrides.outOfBand ? null : conversationId,
     modalities,
     outputFormat,

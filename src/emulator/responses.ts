@@ -1,19 +1,25 @@
 /**
- * One model response, streamed with the GA event sequence: `response.created` →
- * `response.output_item.added` → `conversation.item.added` → `response.content_part.added` →
- * audio (or text) deltas interleaved with transcript deltas → the `.done` events → `response.done`.
- * Audio is paced `audioPace` times faster than real time, `chunkMs` of audio per delta.
+ * One model response, streamed with the GA event sequence: `response.created` (and `rate_limits.updated`) →
+ * after the model's think time `response.output_item.added` → `conversation.item.added` →
+ * `response.content_part.added` → audio (or text) deltas with transcript deltas trailing the audio → the `.done`
+ * events → `response.done`. Audio is paced `audioPace` times faster than real time, `chunkMs` of audio per delta.
+ * A cancel takes effect after `cancelLatencyMs`, as the real one does; a planned fault ends it `failed` or
+ * `incomplete` instead.
  */
+import type { ResponseFault } from './behaviour.js';
+import { RESPONSE_CREATED_MS } from './behaviour.js';
 import type { ConversationEntry, WireItem } from './conversation.js';
 import { bytesPerMs, bytesPerSample } from './formats.js';
+import { faultDetails, rateLimits, responseObject, usage, zeroUsage } from './response-objects.js';
+import type { CancelReason, ResponseStatus, StatusDetails } from './response-objects.js';
 import type { AudioFormat, OutputModality } from './types.js';
 
-export type CancelReason = 'turn_detected' | 'client_cancelled';
-export type ResponseStatus = 'completed' | 'cancelled';
+export type { CancelReason, ResponseStatus };
 
 export interface ResponsePlan {
   id: string;
   itemId: string;
+  model: string;
   /** null for an out-of-band response (`response.conversation: "none"`): no conversation events. */
   conversationId: string | null;
   modalities: OutputModality[];
@@ -43,8 +49,19 @@ export interface Pacing {
   chunkMs: number;
 }
 
+/** The session behaviour one response follows, fixed when it starts. */
+export interface ResponseTiming {
+  modelLatencyMs: number;
+  cancelLatencyMs: number;
+  transcriptLagMs: number;
+  rateLimits: boolean;
+  fault: ResponseFault | undefined;
+}
+
 const HIGH_WATER_BYTES = 2 * 1024 * 1024;
 const BACKOFF_MS = 10;
+/** Deltas an `incomplete` fault lets through before it cuts the response. */
+const DEFAULT_INCOMPLETE_AFTER = 3;
 
 /** Word pieces as the service streams them: "I", " heard", " 1.2", … */
 export function wordPieces(text: string): string[] {
@@ -52,8 +69,12 @@ export function wordPieces(text: string): string[] {
 }
 
 export class ResponseRunner {
-  private state: 'streaming' | 'done' = 'streaming';
+  /** `thinking` until the first output item, `streaming` until `response.done`. */
+  private state: 'thinking' | 'streaming' | 'done' = 'thinking';
+  private created = false;
   private stopTimer: (() => void) | null = null;
+  private cancelTimer: NodeJS.Timeout | null = null;
+  private cancelReason: CancelReason | null = null;
   private readonly pieces: string[];
   private piecesSent = 0;
   private deltas = 0;
@@ -66,6 +87,7 @@ export class ResponseRunner {
     private readonly plan: ResponsePlan,
     private readonly host: ResponseHost,
     private readonly pacing: Pacing,
+    private readonly timing: ResponseTiming,
   ) {
     this.pieces = wordPieces(plan.text);
     this.audioOut = plan.modalities.includes('audio');
@@ -78,13 +100,64 @@ export class ResponseRunner {
   }
 
   get active(): boolean {
-    return this.state === 'streaming';
+    return this.state !== 'done';
   }
 
-  /** Sends the opening events synchronously, then streams. */
+  /** True while the assistant item of this response is still being generated (it exists and is not done). */
+  isLiveItem(itemId: string): boolean {
+    return this.state === 'streaming' && itemId === this.plan.itemId;
+  }
+
+  /** `response.created` now (with no think time) or shortly, the output after the think time. */
   start(): void {
+    const latency = this.timing.modelLatencyMs;
+    if (latency <= 0) {
+      this.announce();
+      this.afterThinking();
+      return;
+    }
+    const createdAt = Math.min(RESPONSE_CREATED_MS, latency);
+    this.schedule(() => {
+      this.announce();
+      this.schedule(() => this.afterThinking(), latency - createdAt);
+    }, createdAt);
+  }
+
+  /** Asks the response to stop; it ends `cancelled` after the cancel latency (deltas keep flowing meanwhile). */
+  cancel(reason: CancelReason): void {
+    if (this.state === 'done' || this.cancelReason !== null) return;
+    this.cancelReason = reason;
+    if (this.timing.cancelLatencyMs <= 0) {
+      this.finish('cancelled', { type: 'cancelled', reason });
+      return;
+    }
+    this.cancelTimer = setTimeout(() => this.finish('cancelled', { type: 'cancelled', reason }), this.timing.cancelLatencyMs);
+  }
+
+  /** Stops without sending anything more (the socket is closing). */
+  abort(): void {
+    this.state = 'done';
+    this.stopTimers();
+  }
+
+  private announce(): void {
+    this.created = true;
+    this.host.emit('response.created', { response: responseObject(this.plan, 'in_progress', null, [], null) });
+    if (this.timing.rateLimits) this.host.emit('rate_limits.updated', { rate_limits: rateLimits(this.plan) });
+  }
+
+  private afterThinking(): void {
+    const fault = this.timing.fault;
+    if (fault?.status === 'failed') {
+      this.finish('failed', faultDetails(fault, this.plan.model));
+      return;
+    }
+    this.beginOutput();
+  }
+
+  private beginOutput(): void {
     const { plan, host } = this;
-    host.emit('response.created', { response: this.responseObject('in_progress', null, [], null) });
+    this.state = 'streaming';
     host.emit('response.output_item.added', { response_id: plan.id, output_index: 0, item: this.entry.wire });
     if (plan.conversationId !== null) {
       this.previousItemId = host.addItem(this.entry);
@@ -102,23 +175,12 @@ export class ResponseRunner {
     );
   }
 
-  /** Stops streaming and closes the response with status `cancelled`; no-op once done. */
-  cancel(reason: CancelReason): void {
-    this.finish('cancelled', reason);
-  }
-
-  /** Stops without sending anything more (the socket is closing). */
-  abort(): void {
-    this.state = 'done';
-    this.stopTimer?.();
-  }
-
   private where(): Record<string, unknown> {
     return { response_id: this.plan.id, item_id: this.plan.itemId, output_index: 0, content_index: 0 };
   }
 
   private schedule(step: () => void, delayMs: number): void {
-    if (this.state !== 'streaming') return;
+    if (this.state === 'done') return;
     if (delayMs > 0) {
       const timer = setTimeout(step, delayMs);
       this.stopTimer = () => clearTimeout(timer);
@@ -128,8 +190,20 @@ export class ResponseRunner {
     }
   }
 
+  private stopTimers(): void {
+    this.stopTimer?.();
+    if (this.cancelTimer !== null) clearTimeout(this.cancelTimer);
+  }
+
   private intervalMs(): number {
     return this.pacing.chunkMs / this.pacing.audioPace;
+  }
+
+  /** The `incomplete` fault's reason once it has let its deltas through, else null. */
+  private cutShort(sent: number): StatusDetails {
+    const fault = this.timing.fault;
+    if (fault?.status !== 'incomplete' || sent < (fault.afterDeltas ?? DEFAULT_INCOMPLETE_AFTER)) return null;
+    return faultDetails(fault, this.plan.model);
   }
 
   private streamAudio(audio: Buffer, startedAt: number, chunk: number): void {
@@ -142,16 +216,24 @@ export class ResponseRunner {
     const sample = bytesPerSample(format);
     const chunkBytes = Math.max(sample, Math.round((this.pacing.chunkMs * bytesPerMs(format)) / sample) * sample);
     const chunks = Math.ceil(audio.length / chunkBytes);
+    const cut = this.cutShort(chunk);
+    if (cut !== null) return this.finish('incomplete', cut);
     if (chunk >= chunks) {
       this.sendPieces(this.pieces.length);
       this.finish('completed', null);
       return;
     }
-    this.sendPieces(Math.ceil(((chunk + 1) * this.pieces.length) / chunks));
+    const lag = this.timing.transcriptLagMs;
+    // Without lag each piece precedes its audio; with lag it follows the audio it describes by `lag` ms.
+    if (lag <= 0) this.sendPieces(Math.ceil(((chunk + 1) * this.pieces.length) / chunks));
     const bytes = audio.subarray(chunk * chunkBytes, (chunk + 1) * chunkBytes);
     this.host.emit('response.output_audio.delta', { ...this.where(), delta: bytes.toString('base64') });
     this.sentBytes += bytes.length;
     this.entry.sentAudioMs = this.sentBytes / bytesPerMs(format);
+    if (lag > 0) {
+      const describedMs = Math.max(0, this.entry.sentAudioMs - lag);
+      this.sendPieces(Math.floor((describedMs * bytesPerMs(format) * this.pieces.length) / audio.length));
+    }
     this.host.onAudioDelta(this, ++this.deltas);
     const due = startedAt + (chunk + 1) * this.intervalMs();
     this.schedule(() => this.streamAudio(audio, startedAt, chunk + 1), due - Date.now());
@@ -159,6 +241,8 @@ export class ResponseRunner {
 
   private streamText(): void {
     if (this.state !== 'streaming') return;
+    const cut = this.cutShort(this.piecesSent);
+    if (cut !== null) return this.finish('incomplete', cut);
     if (this.piecesSent >= this.pieces.length) {
       this.finish('completed', null);
       return;
@@ -175,12 +259,29 @@ export class ResponseRunner {
     }
   }
 
-  private finish(status: ResponseStatus, reason: CancelReason | null): void {
-    if (this.state !== 'streaming') return;
+  private finish(status: ResponseStatus, details: StatusDetails): void {
+    if (this.state === 'done') return;
+    // A cancel that was asked for wins over a natural end that came first.
+    if (this.cancelReason !== null && status === 'completed') {
+      status = 'cancelled';
+      details = { type: 'cancelled', reason: this.cancelReason };
+    }
+    const hadOutput = this.state === 'streaming';
     this.state = 'done';
-    this.stopTimer?.();
-    const text = this.pieces.slice(0, this.piecesSent).join('');
+    this.stopTimers();
     const { host } = this;
+    if (!this.created) this.announce();
+    const output = hadOutput ? [this.closeItem(status)] : [];
+    const text = this.pieces.slice(0, this.piecesSent).join('');
+    const used = status === 'failed' ? zeroUsage() : usage(this.plan, text, this.entry.sentAudioMs ?? 0);
+    host.emit('response.done', { response: responseObject(this.plan, status, details, output, used) });
+    host.onFinished(this, status);
+  }
+
+  /** The `.done` events of the content part and the item; returns the final item. */
+  private closeItem(status: ResponseStatus): WireItem {
+    const { host } = this;
+    const text = this.pieces.slice(0, this.piecesSent).join('');
     let content: Record<string, unknown>;
     if (this.audioOut) {
       host.emit('response.output_audio.done', this.where());
@@ -196,47 +297,6 @@ export class ResponseRunner {
     this.entry.wire = item;
     host.emit('response.output_item.done', { response_id: this.plan.id, output_index: 0, item });
     if (this.plan.conversationId !== null) host.emit('conversation.item.done', { previous_item_id: this.previousItemId, item });
-    const details = reason === null ? null : { type: 'cancelled', reason };
-    host.emit('response.done', { response: this.responseObject(status, details, [item], this.usage(text)) });
-    host.onFinished(this, status);
-  }
-
-  private responseObject(status: string, statusDetails: unknown, output: unknown[], usage: unknown): Record<string, unknown> {
-    const { plan } = this;
-    return {
-      object: 'realtime.response',
-      id: plan.id,
-      status,
-      status_details: statusDetails,
-      output,
-      conversation_id: plan.conversationId,
-      output_modalities: plan.modalities,
-      max_output_tokens: plan.maxOutputTokens,
-      audio: { output: { format: plan.outputFormat, voice: plan.voice } },
-      usage,
-      metadata: null,
-    };
-  }
-
-  /** Simplified, deterministic counts: 4 characters a text token, 100 ms of input / 50 ms of output audio a token. */
-  private usage(text: string): Record<string, unknown> {
-    const input = this.plan.inputTokens;
-    const outputText = Math.ceil(text.length / 4);
-    const outputAudio = Math.ceil((this.entry.sentAudioMs ?? 0) / 50);
-    const inputTokens = input.text + input.audio;
-    const outputTokens = outputText + outputAudio;
-    return {
-      total_tokens: inputTokens + outputTokens,
-      input_tokens: inputTokens,
-      output_tokens: outputTokens,
-      input_token_details: {
-        text_tokens: input.text,
-        audio_tokens: input.audio,
-        image_tokens: 0,
-        cached_tokens: 0,
-        cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 },
-      },
-      output_token_details: { text_tokens: outputText, audio_tokens: outputAudio },
-    };
+    return item;
   }
 }

@@ -9,10 +9,12 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { parseRequestTarget } from '../http/request-target.js';
+import { defaultBehaviour } from './behaviour.js';
+import type { SessionBehaviour } from './behaviour.js';
 import { EmulatedSession } from './session.js';
-import type { EmulatorSessionRecord } from './session.js';
+import type { EmulatorSessionRecord, Refusal } from './session.js';
 
-export type { EmulatorSessionRecord };
+export type { EmulatorSessionRecord, Refusal };
 
 export interface EmulatorOptions {
   /** Default 0 (a random free port). */
@@ -21,6 +23,12 @@ export interface EmulatorOptions {
   host?: string;
   /** When set, upgrades need `Authorization: Bearer <apiKey>` (or `api-key: <apiKey>`), else HTTP 401. */
   apiKey?: string;
+  /** A wrong key is accepted at the upgrade, then refused: `error` `invalid_api_key`, close 3000 (as users report). */
+  refuseKeyAfterUpgrade?: boolean;
+  /** Deployments that exist on the Azure path (`/openai/v1/realtime`): a transcription model must name one. */
+  azureDeployments?: readonly string[];
+  /** Starting timing and fault switches of every session (defaults: realistic; see `SessionBehaviour`). */
+  behaviour?: Partial<SessionBehaviour>;
   /** Refuse every upgrade with this HTTP status (401, 403, 429, 500, …). */
   refuseHandshakeStatus?: number;
   /** Close each session `ms` after it opens. */
@@ -59,6 +67,8 @@ export interface Emulator {
 }
 
 export const REALTIME_PATH = '/v1/realtime';
+/** Azure OpenAI's GA path for the same protocol. */
+export const AZURE_REALTIME_PATH = '/openai/v1/realtime';
 const DEFAULT_AUDIO_PACE = 4;
 const DEFAULT_REPLY_CHUNK_MS = 40;
 const DEFAULT_MAX_SESSION_MS = 60 * 60 * 1000;
@@ -98,6 +108,13 @@ function authorized(request: IncomingMessage, apiKey: string): boolean {
   return protocols.includes(`openai-insecure-api-key.${apiKey}`);
 }
 
+/** The key a refused client presented (header, Azure header or subprotocol), for the service-style masked echo. */
+function presentedKey(request: IncomingMessage): string {
+  const bearer = request.headers.authorization?.replace(/^Bearer\s+/i, '');
+  const azure = request.headers['api-key'];
+  return bearer ?? (typeof azure === 'string' ? azure : '');
+}
+
 /** Starts an emulator listening on `host:port`. */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -111,21 +128,28 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
   });
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const status = parseRequestTarget(request.url)?.pathname === REALTIME_PATH ? 426 : 404;
+    const path = parseRequestTarget(request.url)?.pathname;
+    const status = path === REALTIME_PATH || path === AZURE_REALTIME_PATH ? 426 : 404;
     response.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(status));
   });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const target = parseRequestTarget(request.url);
-    if (target?.pathname !== REALTIME_PATH) return refuse(socket, 404);
+    if (target === undefined || (target.pathname !== REALTIME_PATH && target.pathname !== AZURE_REALTIME_PATH)) return refuse(socket, 404);
     if (options.refuseHandshakeStatus !== undefined) return refuse(socket, options.refuseHandshakeStatus);
-    if (options.apiKey !== undefined && !authorized(request, options.apiKey)) return refuse(socket, 401);
+    const badKey = options.apiKey !== undefined && !authorized(request, options.apiKey);
+    if (badKey && !options.refuseKeyAfterUpgrade) return refuse(socket, 401);
     wss.handleUpgrade(request, socket, head, (ws) => {
+      const loopback = options.loopback ?? false;
       const session = new EmulatedSession(ws, {
         model: target.searchParams.get('model') || null,
         beta: request.headers['openai-beta'] !== undefined,
-        loopback: options.loopback ?? false,
         ...(options.loopbackReplyMs !== undefined ? { loopbackReplyMs: options.loopbackReplyMs } : {}),
+        invalidKey: badKey ? presentedKey(request) : null,
+        azure: target.pathname === AZURE_REALTIME_PATH,
+        azureDeployments: options.azureDeployments ?? [],
+        behaviour: { ...defaultBehaviour(loopback), ...options.behaviour, responseFaults: [...(options.behaviour?.responseFaults ?? [])] },
+        loopback,
         recordEvents: options.recordEvents ?? false,
         eventLatencyMs: options.eventLatencyMs ?? 0,
         pacing: { audioPace: options.audioPace ?? DEFAULT_AUDIO_PACE, chunkMs: options.replyChunkMs ?? DEFAULT_REPLY_CHUNK_MS },

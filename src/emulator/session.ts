@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
+import type { SessionBehaviour } from './behaviour.js';
 import { defaultSession } from './defaults.js';
 import { RealtimeEngine } from './engine.js';
 import type { Json, Transport } from './engine.js';
@@ -21,6 +22,17 @@ export interface EmulatorSessionRecord {
   /** Total decoded audio bytes appended. */
   appendedBytes: number;
   closed: boolean;
+  /** This session's timing and fault switches; set its fields to switch the session into a mode while it runs. */
+  readonly behaviour: SessionBehaviour;
+  /** Every `error` sent in answer to a client event (or frame): what the client asked for and was refused. */
+  refusals: Refusal[];
+}
+
+export interface Refusal {
+  /** The refused client event's `type` (`(frame)` for a frame that was not a JSON event). */
+  readonly eventType: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 export interface CloseSpec {
@@ -33,6 +45,12 @@ export interface SessionOptions {
   model: string | null;
   /** The request carried `OpenAI-Beta`: reported as `beta_api_shape_disabled`, then closed. */
   beta: boolean;
+  /** The key was wrong and the emulator refuses it after the upgrade (`invalid_api_key`, close 3000); the key as sent. */
+  invalidKey: string | null;
+  /** Opened on Azure's path (`/openai/v1/realtime`), with these deployments. */
+  azure: boolean;
+  azureDeployments: readonly string[];
+  behaviour: SessionBehaviour;
   loopback: boolean;
   /** Loopback conversation mode: appends are not echoed; each response.create gets a reply this long (ms). */
   loopbackReplyMs?: number;
@@ -45,8 +63,12 @@ export interface SessionOptions {
   logger: Logger;
 }
 
-/** Close code after a fatal handshake-level error (missing model, beta header). */
+/** Close code after a missing model (our choice; the service's is not documented). */
 const POLICY_CLOSE = 1008;
+/** The service's close after refusing the beta shape (jsboige/CoursIA#13149: "received 4000 … beta_api_shape_disabled"). */
+const BETA_REFUSED_CLOSE = 4000;
+/** The service's close after refusing a key post-upgrade (twilio-samples/speech-assistant-openai-realtime-api-python#4). */
+const INVALID_KEY_CLOSE = 3000;
 /** How long a closing peer gets to answer the close frame before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -72,16 +94,19 @@ export class EmulatedSession {
   private readonly loopbackIds = { response: newId('resp'), item: newId('item') };
   /** Loopback conversation mode's replies (undefined: plain loopback echoes, or no loopback). */
   private readonly replies: LoopbackReplies | undefined;
+  /** The client event being handled: an error sent meanwhile is a refusal of it. */
+  private handling: string | null = null;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly options: SessionOptions,
   ) {
     const id = newId('sess');
-    this.record = { id, events: [], appendedBytes: 0, closed: false };
+    this.record = { id, events: [], appendedBytes: 0, closed: false, behaviour: options.behaviour, refusals: [] };
     this.logger = options.logger.child({ sessionId: id });
     const session = defaultSession(id, options.model ?? '', Date.now());
-    this.engine = new RealtimeEngine(this.transport(), session, options.pacing, this.logger);
+    const settings = { pacing: options.pacing, behaviour: options.behaviour, azure: options.azure, azureDeployments: options.azureDeployments };
+    this.engine = new RealtimeEngine(this.transport(), session, settings, this.logger);
     if (options.loopback && options.loopbackReplyMs !== undefined) {
       this.replies = new LoopbackReplies(
         { replyMs: options.loopbackReplyMs, chunkMs: options.pacing.chunkMs, pace: options.pacing.audioPace },
@@ -95,8 +120,9 @@ export class EmulatedSession {
     this.socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     this.socket.on('close', () => this.onClosed());
     this.socket.on('error', (error) => this.logger.debug({ err: error }, 'socket error'));
-    if (this.options.beta) return this.fatal(errors.betaShapeDisabled());
-    if (this.options.model === null) return this.fatal(errors.missingModel());
+    if (this.options.invalidKey !== null) return this.fatal(errors.invalidApiKey(this.options.invalidKey), INVALID_KEY_CLOSE);
+    if (this.options.beta) return this.fatal(errors.betaShapeDisabled(), BETA_REFUSED_CLOSE);
+    if (this.options.model === null) return this.fatal(errors.missingModel(), POLICY_CLOSE);
     this.logger.debug({ model: this.options.model }, 'session started');
     this.emit('session.created', { session: this.engine.session });
     const { maxSessionMs, closeAfterMs } = this.options;
@@ -128,14 +154,15 @@ export class EmulatedSession {
     else closeNow();
   }
 
-  private fatal(error: ApiError): void {
+  /** The error, then a close whose reason is `<type>.<code>`, the form the service's close reasons are reported in. */
+  private fatal(error: ApiError, code: number): void {
     this.sendError(error, null);
-    this.close(POLICY_CLOSE, error.code);
+    this.close(code, `${error.type ?? 'invalid_request_error'}.${error.code}`);
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closing) return;
-    if (isBinary) return this.sendError(errors.binaryFrame(), null);
+    if (isBinary) return this.refuse('(frame)', errors.binaryFrame());
     const text = data.toString('utf8');
     if (this.options.loopback && !this.options.recordEvents) {
       const audio = extractAppendAudio(text);
@@ -145,9 +172,9 @@ export class EmulatedSession {
     try {
       event = JSON.parse(text);
     } catch {
-      return this.sendError(errors.invalidJson(), null);
+      return this.refuse('(frame)', errors.invalidJson());
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) return this.sendError(errors.invalidJson(), null);
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) return this.refuse('(frame)', errors.invalidJson());
     const json = event as Json;
     if (this.options.recordEvents) this.record.events.push(json);
     if (json.type === 'input_audio_buffer.append' && typeof json.audio === 'string') {
@@ -155,12 +182,15 @@ export class EmulatedSession {
       if (this.options.loopback) return this.echo(json.audio, false);
     }
     if (this.replies !== undefined && this.onConversationEvent(this.replies, json)) return;
+    this.handling = typeof json.type === 'string' ? json.type : '(no type)';
     try {
       this.engine.handle(json);
     } catch (error) {
       // A bug here must not take the whole emulator (and every other session) down with it.
       this.logger.error({ err: error, eventType: json.type }, 'emulator failed to handle an event');
       this.sendError({ type: 'server_error', code: 'server_error', message: 'The emulator failed to handle this event.', param: null }, null);
+    } finally {
+      this.handling = null;
     }
   }
 
@@ -173,8 +203,13 @@ export class EmulatedSession {
     if (json.type !== 'response.create') return false;
     const active = replies.activeResponse;
     if (active === undefined) replies.reply();
-    else this.sendError(errors.alreadyHasActiveResponse(active), typeof json.event_id === 'string' ? json.event_id : null);
+    else this.refuse('response.create', errors.alreadyHasActiveResponse(active), typeof json.event_id === 'string' ? json.event_id : null);
     return true;
+  }
+
+  private refuse(eventType: string, error: ApiError, clientEventId: string | null = null): void {
+    this.record.refusals.push({ eventType, code: error.code, message: error.message });
+    this.sendError(error, clientEventId);
   }
 
   /** Loopback: the appended base64 goes straight back as an audio delta (not in conversation mode: consumed). */
@@ -188,7 +223,10 @@ export class EmulatedSession {
   private transport(): Transport {
     return {
       emit: (type, fields) => this.emit(type, fields),
-      error: (error, clientEventId) => this.sendError(error, clientEventId),
+      error: (error, clientEventId) => {
+        if (this.handling !== null) this.record.refusals.push({ eventType: this.handling, code: error.code, message: error.message });
+        this.sendError(error, clientEventId);
+      },
       later: (fn, ms) => this.later(fn, ms),
       bufferedAmount: () => this.socket.bufferedAmount,
       onAudioDelta: (first, deltas) => {
@@ -205,8 +243,12 @@ export class EmulatedSession {
 
   private sendError(error: ApiError, clientEventId: string | null): void {
     this.logger.debug({ code: error.code, param: error.param }, 'client error');
-    const body = { type: error.type ?? 'invalid_request_error', code: error.code, message: error.message, param: error.param, event_id: clientEventId };
-    this.deliver(JSON.stringify({ type: 'error', event_id: newId('event'), error: body }));
+    const body = { type: error.type ?? 'invalid_request_error', code: error.code, message: error.message, param: error.param };
+    // Some real errors come without either event_id: a client must not depend on them.
+    const event = this.options.behaviour.errorsWithoutEventId
+      ? { type: 'error', error: body }
+      : { type: 'error', event_id: newId('event'), error: { ...body, event_id: clientEventId } };
+    this.deliver(JSON.stringify(event));
   }
 
   private deliver(text: string): void {

@@ -8,6 +8,28 @@ import type { ApiError, AudioFormat, SessionConfig, Transcription, TurnDetection
 
 export type UpdateResult = { ok: true; session: SessionConfig } | { ok: false; error: ApiError };
 
+/** What the session's state forbids right now. */
+export interface UpdateContext {
+  /** Assistant audio has been sent: the voice can no longer change (`cannot_update_voice`). */
+  readonly audioOutputStarted: boolean;
+  /** A response is in progress: the speed can only change between turns (`cannot_update_speed`). */
+  readonly responseActive: boolean;
+  /** OpenAI checks the transcription model by name; on Azure it names a deployment, checked only when used. */
+  readonly checkTranscriptionModel: boolean;
+}
+
+/** Transcription models the `openai` SDK's GA types list (`AudioTranscription.model`, openai-node 7.5). */
+export const TRANSCRIPTION_MODELS = [
+  'whisper-1',
+  'gpt-transcribe',
+  'gpt-live-transcribe',
+  'gpt-4o-mini-transcribe',
+  'gpt-4o-mini-transcribe-2025-12-15',
+  'gpt-4o-transcribe',
+  'gpt-4o-transcribe-diarize',
+  'gpt-realtime-whisper',
+] as const;
+
 type Json = Record<string, unknown>;
 
 /** Thrown inside this module only, to unwind the nested checks; never escapes `applySessionUpdate`. */
@@ -68,12 +90,13 @@ function format(value: unknown, param: string): AudioFormat {
   return { type };
 }
 
-function transcription(value: unknown, param: string): Transcription | null {
+function transcription(value: unknown, param: string, checkModel: boolean): Transcription | null {
   if (value === null) return null;
   const body = object(value, param);
   onlyKeys(body, ['model', 'language', 'prompt'], param);
   if (body.model === undefined) fail(errors.missingParameter(`${param}.model`));
-  const result: Transcription = { model: string(body.model, `${param}.model`) };
+  const model = checkModel ? oneOf(body.model, TRANSCRIPTION_MODELS, `${param}.model`) : string(body.model, `${param}.model`);
+  const result: Transcription = { model };
   if (body.language !== undefined) result.language = string(body.language, `${param}.language`);
   if (body.prompt !== undefined) result.prompt = string(body.prompt, `${param}.prompt`);
   return result;
@@ -115,12 +138,14 @@ function turnDetection(value: unknown, previous: TurnDetection, param: string): 
   return next;
 }
 
-function audioInput(value: unknown, session: SessionConfig, param: string): void {
+function audioInput(value: unknown, session: SessionConfig, param: string, context: UpdateContext): void {
   const body = object(value, param);
   onlyKeys(body, ['format', 'transcription', 'noise_reduction', 'turn_detection'], param);
   const input = session.audio.input;
   if (body.format !== undefined) input.format = format(body.format, `${param}.format`);
-  if (body.transcription !== undefined) input.transcription = transcription(body.transcription, `${param}.transcription`);
+  if (body.transcription !== undefined) {
+    input.transcription = transcription(body.transcription, `${param}.transcription`, context.checkTranscriptionModel);
+  }
   if (body.noise_reduction !== undefined) {
     if (body.noise_reduction === null) input.noise_reduction = null;
     else {
@@ -134,17 +159,21 @@ function audioInput(value: unknown, session: SessionConfig, param: string): void
   }
 }
 
-function audioOutput(value: unknown, session: SessionConfig, param: string, audioOutputStarted: boolean): void {
+function audioOutput(value: unknown, session: SessionConfig, param: string, context: UpdateContext): void {
   const body = object(value, param);
   onlyKeys(body, ['format', 'voice', 'speed'], param);
   const output = session.audio.output;
   if (body.format !== undefined) output.format = format(body.format, `${param}.format`);
   if (body.voice !== undefined) {
     const voice = oneOf(body.voice, VOICES, `${param}.voice`);
-    if (voice !== output.voice && audioOutputStarted) fail(errors.cannotUpdateVoice());
+    if (voice !== output.voice && context.audioOutputStarted) fail(errors.cannotUpdateVoice());
     output.voice = voice;
   }
-  if (body.speed !== undefined) output.speed = number(body.speed, `${param}.speed`, 0.25, 1.5);
+  if (body.speed !== undefined) {
+    const speed = number(body.speed, `${param}.speed`, 0.25, 1.5);
+    if (speed !== output.speed && context.responseActive) fail(errors.cannotUpdateSpeed());
+    output.speed = speed;
+  }
 }
 
 const SESSION_KEYS = [
@@ -152,7 +181,7 @@ const SESSION_KEYS = [
   'tracing', 'truncation', 'prompt', 'include',
 ] as const;
 
-function apply(current: SessionConfig, update: unknown, audioOutputStarted: boolean): SessionConfig {
+function apply(current: SessionConfig, update: unknown, context: UpdateContext): SessionConfig {
   if (update === undefined) fail(errors.missingParameter('session'));
   const body = object(update, 'session');
   onlyKeys(body, SESSION_KEYS, 'session');
@@ -188,8 +217,8 @@ function apply(current: SessionConfig, update: unknown, audioOutputStarted: bool
   if (body.audio !== undefined) {
     const audio = object(body.audio, 'session.audio');
     onlyKeys(audio, ['input', 'output'], 'session.audio');
-    if (audio.input !== undefined) audioInput(audio.input, next, 'session.audio.input');
-    if (audio.output !== undefined) audioOutput(audio.output, next, 'session.audio.output', audioOutputStarted);
+    if (audio.input !== undefined) audioInput(audio.input, next, 'session.audio.input', context);
+    if (audio.output !== undefined) audioOutput(audio.output, next, 'session.audio.output', context);
   }
   return next;
 }
@@ -214,13 +243,10 @@ function include(value: unknown): string[] | null {
   return value.map((v, i) => oneOf(v, ['item.input_audio_transcription.logprobs'] as const, `session.include[${i}]`));
 }
 
-/**
- * Applies a `session.update` body to `current`. Nothing changes on error. `audioOutputStarted`
- * makes a voice change fail with `cannot_update_voice`, as the real service does.
- */
-export function applySessionUpdate(current: SessionConfig, update: unknown, audioOutputStarted: boolean): UpdateResult {
+/** Applies a `session.update` body to `current`. Nothing changes on error; `context` says what the moment forbids. */
+export function applySessionUpdate(current: SessionConfig, update: unknown, context: UpdateContext): UpdateResult {
   try {
-    return { ok: true, session: apply(current, update, audioOutputStarted) };
+    return { ok: true, session: apply(current, update, context) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, error: error.error };
     throw error;

@@ -46,6 +46,18 @@ export const ERRORS = {
   },
   client_stalled: { fatal: true, closeCode: CloseCode.tryAgainLater, message: 'The connection stopped reading; closing.' },
   upstream_error: { fatal: false, message: 'The upstream reported an error.' },
+  upstream_rate_limited: {
+    fatal: false,
+    closeCode: CloseCode.tryAgainLater,
+    message: 'The AI service is rate limiting this server; the response failed. Try again in a moment.',
+  },
+  upstream_quota: {
+    fatal: false,
+    closeCode: CloseCode.upstreamFailure,
+    message: "The AI service refused the response: the server's quota is used up.",
+  },
+  upstream_failed: { fatal: false, message: 'The AI service failed to produce the response.' },
+  upstream_incomplete: { fatal: false, message: 'The AI service cut the response short.' },
   upstream_unavailable: { fatal: true, closeCode: CloseCode.upstreamFailure, message: 'The upstream could not be reached.' },
   upstream_auth_failed: {
     fatal: true,

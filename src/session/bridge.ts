@@ -14,16 +14,17 @@ import {
   type AudioConverter,
   type UpstreamAudioFormat,
 } from '../audio/converter.js';
-import { closeCodeFor, CloseCode, type ErrorCode } from '../errors/index.js';
+import { closeCodeFor, CloseCode, ERRORS, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics, SessionOutcome } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
 import {
+  planSessionUpdate,
   sessionFromDefaults,
-  sessionUpdateEvent,
   toClientSessionView,
+  upstreamCreatesResponse,
   upstreamInterruptsOnSpeech,
   type DesiredSession,
 } from '../upstream/session-config.js';
@@ -32,10 +33,10 @@ import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js
 import { ClientChannel } from './client-channel.js';
 import { applyClientConfig } from './desired-session.js';
 import { PreopenQueue } from './preopen-queue.js';
-import { endForClose, endForFailure } from './upstream-outcomes.js';
+import { CLIENT_CODE, endForClose, endForFailure, failureKind } from './upstream-outcomes.js';
 import { BurstCounter, ControlRateLimiter } from './rate-limiter.js';
 import { SessionTimers } from './session-timers.js';
-import { ResponseRelay } from './response-relay.js';
+import { ResponseRelay, type ResponseError } from './response-relay.js';
 
 export interface BridgeSettings {
   readonly upstream: UpstreamConfig;
@@ -81,6 +82,8 @@ export class SessionBridge {
   private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
   private readonly inbound: AudioConverter;
   private desired: DesiredSession;
+  /** What the upstream was last asked for: each session.update carries only what differs from it. */
+  private sentSession: DesiredSession | undefined;
   private effectiveSession: Record<string, unknown> | undefined;
   private sessionUpdatesSent = 0;
   private configsAwaitingAnswer = 0;
@@ -358,8 +361,12 @@ export class SessionBridge {
 
   /** `response.create`, or later if a response is still running (the upstream would refuse a second one). */
   private requestResponse(): void {
-    if (this.responses.isActiveUpstream) this.deferredResponseCreate = true;
-    else this.upstream.send({ type: 'response.create' });
+    if (this.responses.isResponding) {
+      this.deferredResponseCreate = true;
+      return;
+    }
+    this.upstream.send({ type: 'response.create' });
+    this.responses.expectResponse();
   }
 
   private sendAudioUpstream(audio: Buffer): void {
@@ -376,12 +383,19 @@ export class SessionBridge {
     this.recorder?.inputAudio(audio);
   }
 
-  private sendSessionUpdate(): void {
+  /**
+   * A session.update with what changed since the last one. A config that changed nothing sendable now still gets
+   * one (only its `type`), so its SessionUpdated comes the usual way; `onlyIfChanged` is for the update held back
+   * during a response (speed, voice), sent at its end.
+   */
+  private sendSessionUpdate(onlyIfChanged = false): void {
+    const responding = this.responses.isResponding;
+    const plan = planSessionUpdate(this.desired, this.sentSession, { voice: !responding && !this.responses.audioProduced, speed: !responding });
+    if (plan.event === undefined && onlyIfChanged) return;
+    this.sentSession = plan.sent;
     this.sessionUpdatesSent += 1;
-    this.upstream.send({
-      ...sessionUpdateEvent(this.desired, !this.responses.audioProduced),
-      event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}`,
-    });
+    const event = plan.event ?? { type: 'session.update', session: { type: 'realtime' } };
+    this.upstream.send({ ...event, event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}` });
   }
 
   // ---- upstream → proxy ----
@@ -405,6 +419,7 @@ export class SessionBridge {
         return;
       case 'input_audio_buffer.speech_stopped':
         this.responses.markTurnEnded();
+        if (upstreamCreatesResponse(this.effectiveSession)) this.responses.expectResponse();
         this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
         return;
       case 'conversation.item.input_audio_transcription.delta':
@@ -476,36 +491,53 @@ export class SessionBridge {
   }
 
   private onResponseDone(done: Record<string, unknown> | undefined): void {
-    this.responses.onDone(done);
+    const failed = this.responses.onDone(done);
+    if (failed !== undefined) this.reportUpstreamError(failed);
+    if (this.phase === 'closed') return;
     if (this.draining) {
       this.close('shutdown');
       return;
     }
+    // What had to wait for the response to end (a speed or voice change) goes now, before the next response.
+    this.sendSessionUpdate(true);
     if (this.deferredResponseCreate) {
       this.deferredResponseCreate = false;
       this.requestResponse();
     }
   }
 
+  /**
+   * An upstream failure the session survives, unless its code is fatal in the table (a refused key). Without
+   * `message` the table's words are used: the upstream's own may name the organisation or quote part of the key.
+   */
+  private reportUpstreamError(error: ResponseError, message?: string): void {
+    if (ERRORS[error.code].fatal) this.close('upstream_error', { ...error, ...(message === undefined ? {} : { message }) });
+    else this.sendError(error.code, message, error.upstreamCode);
+  }
+
   private onUpstreamError(event: ServerEvent): void {
     const error = obj(event, 'error');
-    const code = str(error, 'code') ?? str(error, 'type') ?? 'unknown';
+    const type = str(error, 'type');
+    const code = str(error, 'code') ?? type ?? 'unknown';
     const message = str(error, 'message') ?? 'The upstream reported an error.';
     if (QUIET_UPSTREAM_ERRORS.has(code)) {
       this.log.debug({ upstreamCode: code }, 'harmless upstream error');
       return;
     }
-    this.log.warn({ upstreamCode: code, upstreamMessage: message }, 'upstream error event');
+    this.log.warn({ upstreamCode: code, upstreamType: type, upstreamMessage: message }, 'upstream error event');
     if (this.upstreamFaults.add()) {
       this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
       return;
     }
-    const failedInitialUpdate = this.phase === 'connecting' && str(error, 'event_id')?.startsWith(SESSION_UPDATE_EVENT_PREFIX);
-    if (failedInitialUpdate || code === 'beta_api_shape_disabled') {
-      this.close('upstream_error', { code: 'upstream_error', message: `The upstream refused the session: ${message}`, upstreamCode: code });
+    const kind = failureKind(code, type);
+    // While connecting the proxy has sent nothing but its session.update: any error refuses the session (some
+    // errors carry no event_id to say so).
+    if (this.phase === 'connecting' || kind === 'refused_protocol') {
+      const refusal = kind === 'auth' ? 'upstream_auth_failed' : 'upstream_error';
+      this.close('upstream_error', { code: refusal, message: `The upstream refused the session: ${message}`, upstreamCode: code });
       return;
     }
-    this.sendError('upstream_error', message, code);
+    this.reportUpstreamError({ code: CLIENT_CODE[kind].event, upstreamCode: code }, kind === 'other' || kind === 'server_error' ? message : undefined);
   }
 
   /** Malformed frames are ignored (the client cannot act on them) unless they come in a storm. */

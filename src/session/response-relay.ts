@@ -1,17 +1,20 @@
 /**
  * The assistant's responses within one session: relays their audio and text to the client, ends them with
- * `AIResponseEnd`, and performs barge-in (protocol v1): tell the client at once, forward nothing more of the
- * response, make sure the upstream stops it, and truncate the assistant item at what the user heard (or delete it
- * when nothing was heard).
+ * `AIResponseEnd` (with a reason when the upstream did not complete them), and performs barge-in (protocol v1): tell
+ * the client at once, forward nothing more of the response, make sure the upstream stops it, and truncate the
+ * assistant item at what the user heard (or delete it when nothing was heard). The upstream cancels asynchronously,
+ * so the item is repaired only once the upstream's `response.done` says it is final.
  */
 import type { AudioFormat } from '../audio/formats.js';
 import { createOutboundConverter, upstreamBytesPerMs, type UpstreamAudioFormat } from '../audio/converter.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
+import type { ErrorCode } from '../errors/index.js';
 import { str, type AudioDeltaEvent } from '../upstream/events.js';
 import type { ClientChannel } from './client-channel.js';
-import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type TrackedResponse } from './response-tracker.js';
+import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type ItemRepair, type TrackedResponse } from './response-tracker.js';
+import { responseShortfall } from './upstream-outcomes.js';
 
 export interface RelayDeps {
   readonly out: ClientChannel;
@@ -33,10 +36,26 @@ export interface RelayDeps {
  */
 export const MAX_RESPONSE_TEXT_CHARS = 100_000;
 
+/** The error a response that did not complete owes the client (the caller sends it, or ends the session for it). */
+export interface ResponseError {
+  readonly code: ErrorCode;
+  readonly upstreamCode?: string;
+}
+
+/** How long a requested response may take to be created before the proxy stops waiting for it. */
+const RESPONSE_EXPECTED_MS = 3000;
+
 export class ResponseRelay {
   private response: TrackedResponse | undefined;
   private activeUpstream = false;
+  /**
+   * Until when (monotonic ms) a response is expected: asked for, or about to be created by the upstream's VAD, and its
+   * `response.created` not yet here. Bounded, so an upstream that never answers cannot hold requests back for good.
+   */
+  private expectedUntil = 0;
   private produced = false;
+  /** An interrupted response still being generated, and what the user heard of it: repaired at its `response.done`. */
+  private heldRepair: { response: TrackedResponse; heardMs: number } | undefined;
   /** When the user's latest turn ended (monotonic ms), until a response takes it for its first-audio latency. */
   private turnEndedAt: number | undefined;
   private readonly upstreamBytesPerMs: number;
@@ -48,6 +67,16 @@ export class ResponseRelay {
   /** A response is being generated upstream (between `response.created` and `response.done`). */
   get isActiveUpstream(): boolean {
     return this.activeUpstream;
+  }
+
+  /** A response is running upstream, or one is on its way: the moment the upstream refuses a speed or voice change. */
+  get isResponding(): boolean {
+    return this.activeUpstream || performance.now() < this.expectedUntil;
+  }
+
+  /** A response is on its way (`response.create` sent, or a turn ended with the upstream's `create_response`). */
+  expectResponse(): void {
+    this.expectedUntil = performance.now() + RESPONSE_EXPECTED_MS;
   }
 
   /** Some response audio has been produced (the upstream then refuses a voice change). */
@@ -78,6 +107,8 @@ export class ResponseRelay {
   onAudioDelta(event: AudioDeltaEvent): void {
     // A delta for a response we have not seen start (some servers omit response.created): track it now.
     const response = this.response?.id === event.response_id ? this.response : this.start(event.response_id);
+    // The upstream produced audio even if nobody hears it: from now on it refuses a voice change.
+    this.produced = true;
     if (response.interrupted) {
       this.deps.metrics.audioDroppedBytes.inc({ reason: 'interrupted' }, Buffer.byteLength(event.delta, 'base64'));
       return;
@@ -85,7 +116,6 @@ export class ResponseRelay {
     const audio = Buffer.from(event.delta, 'base64');
     response.itemId ??= event.item_id;
     response.contentIndex = typeof event.content_index === 'number' ? event.content_index : 0;
-    this.produced = true;
     this.deps.recorder?.responseAudio(response.id, audio);
     this.deliver(response, audio.length, response.converter.push(audio));
   }
@@ -109,13 +139,22 @@ export class ResponseRelay {
     }
   }
 
-  onDone(done: Record<string, unknown> | undefined): void {
+  /** The upstream's `response.done`; returns the error the client is owed when the response failed or stopped short. */
+  onDone(done: Record<string, unknown> | undefined): ResponseError | undefined {
     this.activeUpstream = false;
+    this.expectedUntil = 0;
+    const responseId = str(done, 'id');
+    if (this.heldRepair !== undefined && this.heldRepair.response.id === responseId) {
+      // Its item (if any came) is final now; it may have been added after the interruption.
+      this.sendRepair(itemRepair(this.heldRepair.response, this.heldRepair.heardMs));
+      this.heldRepair = undefined;
+    }
     const response = this.response;
-    if (response === undefined || response.id !== str(done, 'id')) return;
+    if (response === undefined || response.id !== responseId) return undefined;
     response.doneUpstream = true;
     if (!response.interrupted) this.deliver(response, 0, response.converter.flush());
     // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
+    const shortfall = response.interrupted ? undefined : responseShortfall(done);
     const status = response.interrupted ? 'cancelled' : (str(done, 'status') ?? 'completed');
     this.deps.metrics.responsesTotal.inc({ status });
     this.deps.recorder?.responseEnded(response.id, {
@@ -124,7 +163,11 @@ export class ResponseRelay {
       interrupted: response.interrupted,
       ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
     });
-    this.deps.out.sendJson({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text });
+    const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
+    this.deps.out.sendJson({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason });
+    if (shortfall === undefined) return undefined;
+    this.deps.log.warn({ responseId: response.id, status, reason: shortfall.reason, upstream: shortfall.upstream }, 'response did not complete');
+    return shortfall.error;
   }
 
   /** Barge-in by the user's speech or the client's `cancel`; does nothing when no response is audible. */
@@ -139,7 +182,14 @@ export class ResponseRelay {
     this.deps.out.sendJson({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
     const upstreamCancelsItself = trigger === 'speech' && this.deps.upstreamInterruptsOnSpeech();
     if (!response.doneUpstream && !upstreamCancelsItself) this.deps.sendUpstream({ type: 'response.cancel' });
-    const repair = itemRepair(response, heard);
+    // Until its response.done the item is still being generated: the upstream would refuse (or outgrow) a repair now.
+    if (response.doneUpstream) this.sendRepair(itemRepair(response, heard));
+    else this.heldRepair = { response, heardMs: heard };
+    const delivered = deliveredMs(response, this.upstreamBytesPerMs);
+    this.deps.log.debug({ responseId: response.id, heard, delivered, trigger }, 'response interrupted');
+  }
+
+  private sendRepair(repair: ItemRepair): void {
     if (repair.kind === 'truncate') {
       this.deps.sendUpstream({
         type: 'conversation.item.truncate',
@@ -150,8 +200,6 @@ export class ResponseRelay {
     } else if (repair.kind === 'delete') {
       this.deps.sendUpstream({ type: 'conversation.item.delete', item_id: repair.itemId });
     }
-    const delivered = deliveredMs(response, this.upstreamBytesPerMs);
-    this.deps.log.debug({ responseId: response.id, heard, delivered, trigger }, 'response interrupted');
   }
 
   /**
@@ -171,6 +219,7 @@ export class ResponseRelay {
     this.turnEndedAt = undefined;
     this.response = response;
     this.activeUpstream = true;
+    this.expectedUntil = 0;
     this.deps.recorder?.responseStarted(responseId);
     this.deps.out.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
     return response;

@@ -66,29 +66,55 @@ export function defaultTurnDetection(defaults: SessionDefaults, mode: 'server_va
   };
 }
 
+/** What the upstream accepts changing now: the voice only before its first audio output, the speed only between responses. */
+export interface UpdateAllowance {
+  readonly voice: boolean;
+  readonly speed: boolean;
+}
+
+/** A planned `session.update`: the event (absent when nothing needs sending) and what the upstream is then asked for. */
+export interface SessionUpdatePlan {
+  readonly event?: Record<string, unknown>;
+  readonly sent: DesiredSession;
+}
+
 /**
- * The GA `session.update` event. `includeVoice` is false once audio has been produced: the upstream refuses a
- * voice change then, and re-sending the same voice gains nothing.
+ * The GA `session.update` that takes the upstream from `sent` (what it was last asked for; undefined before the first
+ * update) to `desired`, carrying only what changed: re-sending unchanged settings can be refused (the speed during a
+ * response) or restart the upstream's turn detection. The voice and speed wait while `allowed` says no; a later plan
+ * sends them.
  */
-export function sessionUpdateEvent(session: DesiredSession, includeVoice: boolean): Record<string, unknown> {
-  const output: Record<string, unknown> = { format: session.outputFormat, speed: session.speed };
-  if (includeVoice) output.voice = session.voice;
-  return {
-    type: 'session.update',
-    session: {
-      type: 'realtime',
-      instructions: session.instructions,
-      output_modalities: [...session.outputModalities],
-      audio: {
-        input: {
-          format: session.inputFormat,
-          transcription: session.transcription,
-          turn_detection: turnDetectionToWire(session.turnDetection),
-        },
-        output,
-      },
-    },
+export function planSessionUpdate(desired: DesiredSession, sent: DesiredSession | undefined, allowed: UpdateAllowance): SessionUpdatePlan {
+  const asked: DesiredSession = {
+    ...desired,
+    voice: allowed.voice || sent === undefined ? desired.voice : sent.voice,
+    speed: allowed.speed || sent === undefined ? desired.speed : sent.speed,
   };
+  const changed = <T>(pick: (session: DesiredSession) => T): T | undefined => {
+    const value = pick(asked);
+    return sent !== undefined && JSON.stringify(pick(sent)) === JSON.stringify(value) ? undefined : value;
+  };
+  const input = dropUndefined({
+    format: changed((x) => x.inputFormat),
+    transcription: changed((x) => x.transcription),
+    turn_detection: changed((x) => turnDetectionToWire(x.turnDetection)),
+  });
+  const output = dropUndefined({
+    format: changed((x) => x.outputFormat),
+    voice: allowed.voice ? changed((x) => x.voice) : undefined,
+    speed: allowed.speed ? changed((x) => x.speed) : undefined,
+  });
+  const audio = dropUndefined({
+    input: Object.keys(input).length > 0 ? input : undefined,
+    output: Object.keys(output).length > 0 ? output : undefined,
+  });
+  const body = dropUndefined({
+    instructions: changed((x) => x.instructions),
+    output_modalities: changed((x) => [...x.outputModalities]),
+    audio: Object.keys(audio).length > 0 ? audio : undefined,
+  });
+  if (Object.keys(body).length === 0) return { sent: asked };
+  return { event: { type: 'session.update', session: { type: 'realtime', ...body } }, sent: asked };
 }
 
 function turnDetectionToWire(setting: TurnDetectionSetting): Record<string, unknown> | null {
@@ -147,6 +173,12 @@ export function toClientSessionView(session: Record<string, unknown> | undefined
       transcription === undefined ? null : dropUndefined({ model: str(transcription, 'model'), language: str(transcription, 'language') }),
   };
   return includeInstructions ? { ...view, instructions: str(session, 'instructions') } : view;
+}
+
+/** Whether the effective session starts a response by itself when the user's turn ends (`create_response`). */
+export function upstreamCreatesResponse(session: Record<string, unknown> | undefined): boolean {
+  const turn = obj(obj(obj(session, 'audio'), 'input'), 'turn_detection');
+  return turn !== undefined && turn.create_response !== false;
 }
 
 /** Whether the effective session cancels responses itself when the user starts speaking. */

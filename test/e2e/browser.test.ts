@@ -55,7 +55,9 @@ describe.skipIf(!HAVE_CHROMIUM && !process.env.CI)('demo page in headless Chromi
     if (!HAVE_CHROMIUM) {
       throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`);
     }
-    proxy = await startProxy();
+    // The barge-in fixture talks again 0.8 s after its first utterance ends (VAD silence 0.5 s included): with the
+    // emulator's default 300 ms think time the reply would barely have started. A quicker model keeps it audible.
+    proxy = await startProxy({ emulator: { behaviour: { modelLatencyMs: 100 } } });
     dir = mkdtempSync(join(tmpdir(), 'voice-browser-'));
   });
 

@@ -106,7 +106,7 @@ describe('telephony: G.711 clients', () => {
     await client.waitForType('AIConnected');
     await streamBytes(client, ulawEncode(utterance(8000, 1500, 700).all));
     await client.waitForType('AIResponseStart', 10_000);
-    await client.waitUntil(() => client?.binaryFrames.length);
+    await client.waitUntil(() => (client?.binaryFrames.length ?? 0) > 0);
     client.sendJson({ type: 'cancel', playedMs: 100_000 });
     const interrupted = await client.waitForType('AIInterrupted');
     const before = client.messages.findIndex((m) => m.json?.name === 'AIInterrupted');

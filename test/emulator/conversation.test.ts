@@ -37,12 +37,19 @@ describe('conversation.item.truncate', () => {
     await client.waitForType('conversation.item.truncated');
   });
 
-  it('bounds truncation by audio sent so far while the response is still streaming', async () => {
+  it('refuses to touch the item of a response still in progress, and after a cancel bounds truncation by audio sent', async () => {
     const emulator = await startEmulator({ audioPace: 1 });
     const client = await open(emulator);
     client.sendJson({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x '.repeat(40).trim() }] } });
     client.sendJson({ type: 'response.create' });
     const delta = await client.waitForType('response.output_audio.delta');
+    client.sendJson({ type: 'response.cancel' });
+    // The cancel is asynchronous: right after it the item is still being generated.
+    client.sendJson({ type: 'conversation.item.truncate', item_id: delta.item_id, content_index: 0, audio_end_ms: 20 });
+    expect(await nextError(client)).toMatchObject({ code: 'item_in_progress', param: 'item_id' });
+    client.sendJson({ type: 'conversation.item.delete', item_id: delta.item_id });
+    expect(await nextError(client)).toMatchObject({ code: 'item_in_progress', param: 'item_id' });
+    await client.waitForType('response.done');
     client.sendJson({ type: 'conversation.item.truncate', item_id: delta.item_id, content_index: 0, audio_end_ms: 2000 });
     const error = await nextError(client);
     expect(error).toMatchObject({ code: 'invalid_value', param: 'audio_end_ms' });

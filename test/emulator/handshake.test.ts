@@ -60,7 +60,7 @@ describe('handshake', () => {
     const client = await connect(emulator, '?model=gpt-realtime', { headers: { 'OpenAI-Beta': 'realtime=v1' } });
     const error = await client.waitForType('error');
     expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'beta_api_shape_disabled' });
-    expect((await client.waitForClose()).code).toBe(1008);
+    expect(await client.waitForClose()).toEqual({ code: 4000, reason: 'invalid_request_error.beta_api_shape_disabled' });
     expect(client.json.map((m) => m.type)).toEqual(['error']);
   });
 

@@ -10,6 +10,7 @@ const VOICE_TURN = [
   'conversation.item.added',
   'conversation.item.done',
   'response.created',
+  'rate_limits.updated',
   'response.output_item.added',
   'conversation.item.added',
   'response.content_part.added',

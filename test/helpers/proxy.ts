@@ -34,6 +34,11 @@ export async function startProxy(
     headersTimeoutMs?: number;
     /** Replaces the server's authenticator, recorder factory or admitter (e.g. with one that throws, or waits). */
     server?: Pick<ServerOptions, 'authenticate' | 'createRecorder' | 'admitter'>;
+    /**
+     * Upstream refusal codes this test provokes on purpose (through what its client sends). Any other `error` the
+     * emulator sent in answer to one of the proxy's requests fails the test at `close()`.
+     */
+    allowRefusals?: readonly string[];
   } = {},
 ): Promise<TestProxy> {
   await initAudio();
@@ -71,6 +76,16 @@ export async function startProxy(
     close: async () => {
       await server.close();
       await emulator.close();
+      expectNoRefusals(emulator, options.allowRefusals ?? []);
     },
   };
+}
+
+/** Fails when the emulator refused a request of the proxy's (the real service would have refused it too). */
+export function expectNoRefusals(emulator: Emulator, allowed: readonly string[]): void {
+  const refused = emulator.sessions.flatMap((session) => session.refusals).filter((r) => !allowed.includes(r.code));
+  if (refused.length > 0) {
+    const list = refused.map((r) => `${r.eventType} → ${r.code}: ${r.message}`).join('; ');
+    throw new Error(`the upstream refused ${refused.length} of the proxy's requests: ${list}`);
+  }
 }
