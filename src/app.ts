@@ -83,6 +83,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     upstream = { ...upstream, url };
   }
 
+  if (upstream.kind === 'azure' && config.session.transcriptionModel === null) {
+    logger.warn('UPSTREAM=azure without TRANSCRIPTION_MODEL: user transcripts are off (set it to the name of a transcription deployment)');
+  }
+
   const startedAt = Date.now();
   const sessions = new Set<SessionBridge>();
   const sockets = new Set<WebSocket>();

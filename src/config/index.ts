@@ -26,8 +26,13 @@ export interface SessionDefaults {
   readonly vadThreshold: number;
   readonly vadPrefixPaddingMs: number;
   readonly vadSilenceMs: number;
-  /** Transcription model for the user's speech, or null for none. */
+  /** Transcription model for the user's speech (on Azure: a deployment name), or null for none. */
   readonly transcriptionModel: string | null;
+  /**
+   * The model used when a client turns transcription on without naming one: the configured model, else OpenAI's
+   * default; null on Azure without TRANSCRIPTION_MODEL (no deployment is known, so the request has no effect).
+   */
+  readonly clientTranscriptionModel: string | null;
 }
 
 export interface Config {
@@ -70,6 +75,8 @@ export type ConfigResult = ({ readonly ok: true; readonly config: Config } | { r
 };
 
 const DEFAULT_OPENAI_URL = 'wss://api.openai.com/v1/realtime';
+/** OpenAI's transcription model. Azure has no default: there the field names a deployment of the resource. */
+const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
 
 /** Parses and validates the environment; returns every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
@@ -107,7 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   }
 
   const turnDetection = r.oneOf<TurnDetectionMode>('TURN_DETECTION', 'server_vad', ['server_vad', 'semantic_vad', 'none']);
-  const transcription = r.string('TRANSCRIPTION_MODEL', 'gpt-4o-mini-transcribe');
+  // On Azure the model names a deployment: a model name that is not one fails every turn's transcription.
+  const transcription = r.string('TRANSCRIPTION_MODEL', upstreamKind === 'azure' ? 'none' : DEFAULT_TRANSCRIPTION_MODEL);
+  const transcriptionModel = transcription === '' || transcription === 'none' ? null : transcription;
   const session: SessionDefaults = {
     voice: r.oneOf('VOICE', 'marin', VOICES),
     instructions: r.string('INSTRUCTIONS', 'You are a helpful, concise voice assistant.'),
@@ -115,7 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     vadThreshold: r.number('VAD_THRESHOLD', 0.5, 0, 1),
     vadPrefixPaddingMs: r.int('VAD_PREFIX_PADDING_MS', 300, 0, 5000),
     vadSilenceMs: r.int('VAD_SILENCE_MS', 500, 0, 10000),
-    transcriptionModel: transcription === '' || transcription === 'none' ? null : transcription,
+    transcriptionModel,
+    clientTranscriptionModel: transcriptionModel ?? (upstreamKind === 'azure' ? null : DEFAULT_TRANSCRIPTION_MODEL),
   };
 
   const config: Config = {

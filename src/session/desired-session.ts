@@ -3,8 +3,6 @@ import type { SessionDefaults } from '../config/index.js';
 import type { ClientConfigPatch } from '../ws/client-messages.js';
 import { defaultTurnDetection, type DesiredSession, type TurnDetectionSetting } from '../upstream/session-config.js';
 
-const DEFAULT_TRANSCRIPTION_MODEL = 'gpt-4o-mini-transcribe';
-
 /** The desired session after a client patch (pure). */
 export function applyClientConfig(session: DesiredSession, patch: ClientConfigPatch, defaults: SessionDefaults): DesiredSession {
   return {
@@ -40,9 +38,10 @@ function turnDetectionFrom(input: NonNullable<ClientConfigPatch['turnDetection']
   };
 }
 
+/** The client's transcription setting; without a model to use (Azure without a deployment) it stays off. */
 function transcriptionFrom(input: NonNullable<ClientConfigPatch['transcription']>, defaults: SessionDefaults): DesiredSession['transcription'] {
-  const model = defaults.transcriptionModel ?? DEFAULT_TRANSCRIPTION_MODEL;
   if (input === false) return null;
-  if (input === true) return { model };
-  return { model: input.model ?? model, ...(input.language === undefined ? {} : { language: input.language }) };
+  const model = (input === true ? undefined : input.model) ?? defaults.clientTranscriptionModel;
+  if (model === null) return null;
+  return { model, ...(input === true || input.language === undefined ? {} : { language: input.language }) };
 }

@@ -55,6 +55,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('on Azure, transcription is off unless TRANSCRIPTION_MODEL names a deployment (a model name is no deployment)', () => {
+    const azure = { UPSTREAM: 'azure', AZURE_OPENAI_ENDPOINT: 'https://res.openai.azure.com', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'rt' };
+    const off = loadConfig(azure);
+    expect(off.ok && off.config.session).toMatchObject({ transcriptionModel: null, clientTranscriptionModel: null });
+    const named = loadConfig({ ...azure, TRANSCRIPTION_MODEL: 'my-transcribe' });
+    expect(named.ok && named.config.session).toMatchObject({ transcriptionModel: 'my-transcribe', clientTranscriptionModel: 'my-transcribe' });
+    // OpenAI keeps its default, and a client may still turn transcription on when the operator turned it off.
+    const openai = loadConfig({ OPENAI_API_KEY: 'sk-x', TRANSCRIPTION_MODEL: 'none' });
+    expect(openai.ok && openai.config.session).toMatchObject({ transcriptionModel: null, clientTranscriptionModel: 'gpt-4o-mini-transcribe' });
+  });
+
   it('reports every problem at once, by variable name', () => {
     const result = loadConfig({
       PORT: '99999',

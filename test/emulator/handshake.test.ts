@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
-import { connect, open, startEmulator } from './harness.js';
+import { connect, connectAzure, open, startEmulator } from './harness.js';
 
 async function rejection(url: string, headers: Record<string, string> = {}): Promise<number> {
   try {
@@ -53,6 +53,29 @@ describe('handshake', () => {
     await client.waitForType('session.created');
     client.close();
     expect(emulator.sessions).toHaveLength(1);
+  });
+
+  it('refuseKeyAfterUpgrade: a wrong key is upgraded, then refused with invalid_api_key (key masked) and close 3000', async () => {
+    const emulator = await startEmulator({ apiKey: 'sk-test-right-key', refuseKeyAfterUpgrade: true });
+    const client = await TestClient.connect(`${emulator.url}?model=gpt-realtime`, { headers: { Authorization: 'Bearer sk-wrong-key-12345678' } });
+    const error = await client.waitForType('error');
+    expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
+    const message = String((error.error as { message: string }).message);
+    expect(message).toMatch(/^Incorrect API key provided: sk-wro\*+5678\./);
+    expect(message).not.toContain('sk-wrong-key-12345678');
+    expect(await client.waitForClose()).toEqual({ code: 3000, reason: 'invalid_request_error.invalid_api_key' });
+    expect(client.json.map((m) => m.type)).toEqual(['error']);
+    // The right key still opens a session.
+    const good = await TestClient.connect(`${emulator.url}?model=gpt-realtime`, { headers: { Authorization: 'Bearer sk-test-right-key' } });
+    await good.waitForType('session.created');
+    good.close();
+  });
+
+  it("serves Azure's path /openai/v1/realtime with the api-key header", async () => {
+    const emulator = await startEmulator({ apiKey: 'az-key' });
+    expect(await rejection(`ws://127.0.0.1:${emulator.port}/openai/v1/realtime?model=my-deployment`)).toBe(401);
+    const client = await connectAzure(emulator, 'my-deployment', { headers: { 'api-key': 'az-key' } });
+    expect(await client.waitForType('session.created')).toMatchObject({ session: { model: 'my-deployment' } });
   });
 
   it('answers an OpenAI-Beta header with beta_api_shape_disabled and a close', async () => {

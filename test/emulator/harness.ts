@@ -1,6 +1,6 @@
 /** Shared setup for emulator tests: start an emulator, connect clients, stream audio; all torn down after each test. */
 import { afterEach } from 'vitest';
-import { createEmulator } from '../../src/emulator/index.js';
+import { AZURE_REALTIME_PATH, createEmulator } from '../../src/emulator/index.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { TestClient } from '../helpers/ws-client.js';
 import type { ClientOptions } from 'ws';
@@ -25,6 +25,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 /** Connects to the emulator (with `?model=gpt-realtime` unless `query` says otherwise). */
 export async function connect(emulator: Emulator, query = '?model=gpt-realtime', options: ClientOptions = {}): Promise<TestClient> {
   const client = await TestClient.connect(emulator.url + query, options);
+  clients.push(client);
+  return client;
+}
+
+/** Connects to the emulator on Azure's path, `/openai/v1/realtime?model=<deployment>`. */
+export async function connectAzure(emulator: Emulator, deployment = 'rt', options: ClientOptions = {}): Promise<TestClient> {
+  const client = await TestClient.connect(`ws://127.0.0.1:${emulator.port}${AZURE_REALTIME_PATH}?model=${deployment}`, options);
   clients.push(client);
   return client;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestClient } from '../helpers/ws-client.js';
-import { appendAudio, nextError, open, startEmulator, utterance } from './harness.js';
+import { appendAudio, connectAzure, nextError, open, startEmulator, utterance } from './harness.js';
 
 async function update(client: TestClient, session: unknown, eventId?: string): Promise<Record<string, unknown>> {
   const from = client.json.length;
@@ -152,6 +152,30 @@ describe('session.update', () => {
     const error = await updateError(client, { type: 'realtime', audio: { output: { voice: 'coral' } } });
     expect(error).toMatchObject({ code: 'cannot_update_voice', param: 'session.audio.output.voice' });
     expect((await update(client, { type: 'realtime', audio: { output: { voice: 'ash' } } })).type).toBe('session.updated');
+  });
+
+  it('refuses a speed change while a response is in progress (cannot_update_speed), and takes it between turns', async () => {
+    const emulator = await startEmulator({ audioPace: 1, behaviour: { modelLatencyMs: 0 } });
+    const client = await open(emulator);
+    client.sendJson({ type: 'response.create' });
+    await client.waitForType('response.output_audio.delta');
+    const error = await updateError(client, { type: 'realtime', audio: { output: { speed: 1.2 } } });
+    expect(error).toMatchObject({ code: 'cannot_update_speed', param: 'session.audio.output.speed' });
+    // The same speed is no change, and other settings may change mid-response.
+    expect((await update(client, { type: 'realtime', instructions: 'Be brief.', audio: { output: { speed: 1 } } })).type).toBe('session.updated');
+    client.sendJson({ type: 'response.cancel' });
+    await client.waitForType('response.done');
+    expect(await update(client, { type: 'realtime', audio: { output: { speed: 1.2 } } })).toMatchObject({ session: { audio: { output: { speed: 1.2 } } } });
+  });
+
+  it("checks the transcription model against the SDK's list on OpenAI's path, and takes any deployment name on Azure's", async () => {
+    const emulator = await startEmulator();
+    const client = await open(emulator);
+    const error = await updateError(client, { type: 'realtime', audio: { input: { transcription: { model: 'my-transcribe' } } } });
+    expect(error).toMatchObject({ code: 'invalid_value', param: 'session.audio.input.transcription.model' });
+    const azure = await connectAzure(emulator);
+    await azure.waitForType('session.created');
+    expect((await update(azure, { type: 'realtime', audio: { input: { transcription: { model: 'my-transcribe' } } } })).type).toBe('session.updated');
   });
 
   it('rejects session.update without a session object', async () => {
