@@ -59,7 +59,11 @@ describe('upstream failures reach the client as a named, fatal error and the rig
     client = await TestClient.connect(proxy.url);
     await client.waitForType('AIConnected');
     const error = await client.waitFor((m) => m.type === 'error', 5000);
-    expect(error).toMatchObject({ code: 'session_expired', fatal: true });
+    expect(error).toMatchObject({
+      code: 'session_expired',
+      fatal: true,
+      message: 'The upstream ended the session: Your session hit the maximum duration of 400 milliseconds.',
+    });
     expect((await client.waitForClose()).code).toBe(1001);
   });
 

@@ -23,11 +23,12 @@ export interface TestProxy {
 
 /**
  * Starts an emulator (with an API key, recording client events) and a proxy that uses it as its `openai`
- * upstream. `env` overrides proxy variables; `emulator` overrides emulator options.
+ * upstream. `env` overrides proxy variables (a function of the emulator when they need its address); `emulator`
+ * overrides emulator options.
  */
 export async function startProxy(
   options: {
-    env?: Record<string, string>;
+    env?: Record<string, string> | ((emulator: Emulator) => Record<string, string>);
     emulator?: EmulatorOptions;
     /** Where the proxy's log lines go (at LOG_LEVEL), e.g. to grep them for secrets. */
     logStream?: { write(line: string): void };
@@ -50,7 +51,7 @@ export async function startProxy(
     OPENAI_API_KEY: TEST_API_KEY,
     OPENAI_REALTIME_URL: emulator.url,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(emulator) : options.env),
   });
   if (!result.ok) {
     await emulator.close();

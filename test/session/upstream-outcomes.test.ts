@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { endForClose, endForFailure } from '../../src/session/upstream-outcomes.js';
+import { endForClose, endForFailure, failureKind, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
+
+const noScrub = (text: string): string => text;
 
 describe('how upstream failures end a session', () => {
   it('maps handshake failures to the contract codes', () => {
@@ -11,9 +13,71 @@ describe('how upstream failures end a session', () => {
     expect(endForFailure({ kind: 'unavailable', message: 'upstream handshake timed out' }).error.message).toContain('timed out');
   });
 
-  it("treats the upstream's 1001 as the session cap and anything else as a failure", () => {
+  it("treats the upstream's 1001 as the session cap and anything else as a failure, named", () => {
     expect(endForClose(1001, '')).toMatchObject({ outcome: 'expired', error: { code: 'session_expired' } });
-    expect(endForClose(1011, 'boom')).toMatchObject({ outcome: 'upstream_error', error: { code: 'upstream_closed' } });
-    expect(endForClose(1006, '').error.message).toContain('1006');
+    expect(endForClose(1011, 'boom')).toMatchObject({ outcome: 'upstream_error', error: { code: 'upstream_closed', message: 'The upstream closed the session (code 1011 internal error: boom).' } });
+    expect(endForClose(1008, '').error.message).toContain('1008 policy violation');
+    expect(endForClose(1006, '').error.message).toContain('1006 connection lost');
+    expect(endForClose(1013, '')).toMatchObject({ error: { code: 'upstream_unavailable', closeCode: 1013 } });
+  });
+
+  it('quotes the service\'s session-cap sentence without doubling its full stop', () => {
+    expect(endForClose(1001, 'Your session hit the maximum duration of 60 minutes.').error.message).toBe(
+      'The upstream ended the session: Your session hit the maximum duration of 60 minutes.',
+    );
+  });
+
+  it('reads a <type>.<code> close reason with the code table: a refused key after the upgrade is an auth failure', () => {
+    expect(parseCloseReason('invalid_request_error.invalid_api_key')).toEqual({ type: 'invalid_request_error', code: 'invalid_api_key' });
+    expect(parseCloseReason('closing for a reason')).toBeUndefined();
+    expect(endForClose(3000, 'invalid_request_error.invalid_api_key')).toMatchObject({
+      outcome: 'upstream_error',
+      error: { code: 'upstream_auth_failed', message: expect.stringContaining('3000 credentials refused') as unknown },
+    });
+    expect(endForClose(4000, 'invalid_request_error.beta_api_shape_disabled')).toMatchObject({ error: { code: 'upstream_error' } });
+    expect(endForClose(3000, '')).toMatchObject({ error: { code: 'upstream_closed' } });
+  });
+});
+
+describe('the upstream code table', () => {
+  it('classifies by code, then by type', () => {
+    expect(failureKind('inference_rate_limit_exceeded', 'invalid_request_error')).toBe('rate_limited');
+    expect(failureKind('insufficient_quota', undefined)).toBe('quota');
+    expect(failureKind(undefined, 'server_error')).toBe('server_error');
+    expect(failureKind('invalid_api_key', 'invalid_request_error')).toBe('auth');
+    expect(failureKind('unknown_parameter', 'invalid_request_error')).toBe('other');
+  });
+});
+
+describe('responses that did not complete', () => {
+  const failed = (error: Record<string, unknown>): Record<string, unknown> => ({ id: 'r', status: 'failed', status_details: { type: 'failed', error } });
+
+  it('a failed response names its reason and the client error, and keeps the upstream words for the log', () => {
+    expect(responseShortfall(failed({ type: 'invalid_request_error', code: 'inference_rate_limit_exceeded', message: 'Rate limit reached for org-1' }), noScrub)).toEqual({
+      reason: 'rate_limited',
+      error: { code: 'upstream_rate_limited', upstreamCode: 'inference_rate_limit_exceeded' },
+      upstream: { type: 'invalid_request_error', code: 'inference_rate_limit_exceeded', reason: undefined, message: 'Rate limit reached for org-1' },
+    });
+    expect(responseShortfall(failed({ type: 'insufficient_quota', code: 'insufficient_quota' }), noScrub)).toMatchObject({ reason: 'quota_exceeded', error: { code: 'upstream_quota' } });
+    expect(responseShortfall(failed({ type: 'server_error', code: null }), noScrub)).toMatchObject({ reason: 'server_error', error: { code: 'upstream_failed', upstreamCode: 'server_error' } });
+    expect(responseShortfall({ status: 'failed' }, noScrub)).toMatchObject({ reason: 'failed', error: { code: 'upstream_failed' } });
+  });
+
+  it('an incomplete response names max_output_tokens or content_filter', () => {
+    const incomplete = (reason: string): Record<string, unknown> => ({ status: 'incomplete', status_details: { type: 'incomplete', reason } });
+    expect(responseShortfall(incomplete('max_output_tokens'), noScrub)).toMatchObject({ reason: 'max_output_tokens', error: { code: 'upstream_incomplete', upstreamCode: 'max_output_tokens' } });
+    expect(responseShortfall(incomplete('content_filter'), noScrub)).toMatchObject({ reason: 'content_filter' });
+    expect(responseShortfall(incomplete('something_new'), noScrub)).toMatchObject({ reason: 'incomplete' });
+  });
+
+  it('completed and cancelled responses owe nothing', () => {
+    expect(responseShortfall({ status: 'completed' }, noScrub)).toBeUndefined();
+    expect(responseShortfall({ status: 'cancelled', status_details: { reason: 'turn_detected' } }, noScrub)).toBeUndefined();
+  });
+
+  it('scrubs every upstream string', () => {
+    const scrub = (text: string): string => text.replace('sk-secret', '[redacted]');
+    const shortfall = responseShortfall(failed({ type: 'sk-secret', code: 'sk-secret', message: 'key sk-secret' }), scrub);
+    expect(JSON.stringify(shortfall)).not.toContain('sk-secret');
   });
 });
