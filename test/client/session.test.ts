@@ -12,6 +12,7 @@ import { ulawEncode } from '../../src/audio/g711.js';
 import { startProxy } from '../helpers/proxy.js';
 import type { TestProxy } from '../helpers/proxy.js';
 import { toneSamples } from '../helpers/signals.js';
+import { INSTANT } from '../../src/emulator/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPEECH_WAV = join(ROOT, 'test/fixtures/speech-16k.wav');
@@ -84,7 +85,7 @@ describe('CLI client session against the proxy and emulator', () => {
   let dir: string;
 
   beforeAll(async () => {
-    proxy = await startProxy();
+    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
     dir = mkdtempSync(join(tmpdir(), 'voice-client-'));
   });
 
@@ -223,7 +224,7 @@ describe('CLI client with auth on', () => {
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    proxy = await startProxy({ env: { PROXY_AUTH_TOKEN: 'client-secret-token' } });
+    proxy = await startProxy({ env: { PROXY_AUTH_TOKEN: 'client-secret-token' }, emulator: { behaviour: INSTANT } });
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { INSTANT } from '../../src/emulator/index.js';
 
 let proxy: TestProxy | undefined;
 let client: TestClient | undefined;
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function connected(query = ''): Promise<TestClient> {
-  proxy ??= await startProxy();
+  proxy ??= await startProxy({ emulator: { behaviour: INSTANT } });
   client = await TestClient.connect(`${proxy.url}${query}`);
   await client.waitForType('AIConnected');
   return client;

@@ -45,7 +45,8 @@ describe('an asynchronous cancel', () => {
     await streamSamples(c, utterance(RATE, 1500, 700).all, RATE);
     const start = await c.waitForType('AIResponseStart', 10_000);
     await c.waitUntil(() => c.binaryFrames.length > 3);
-    await streamSamples(c, utterance(RATE, 800, 700, 2).all, RATE, 20, 20);
+    // Faster than real time, so the user is heard while the reply (at real-time pace) still streams.
+    await streamSamples(c, utterance(RATE, 600, 600, 2).all, RATE, 20, 4);
     const interrupted = await c.waitForType('AIInterrupted', 10_000);
     await c.waitFor((m) => m.name === 'AIResponseEnd' && m.responseId === start.responseId, 10_000);
     const truncate = await c.waitUntil(() => upstreamEvents('conversation.item.truncate')[0]);

@@ -11,6 +11,7 @@ import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.
 import { chunkBuffer, samplesToBuffer } from '../helpers/signals.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { INSTANT } from '../../src/emulator/index.js';
 
 let proxy: TestProxy | undefined;
 let client: TestClient | undefined;
@@ -94,7 +95,7 @@ async function sendG711(c: TestClient, bytes: Buffer): Promise<void> {
 describe('SAVE_AUDIO recordings', () => {
   it('response, 24 kHz: the file holds exactly the audio the upstream sent, complete when the response ends; the sidecar agrees', async () => {
     const out = join(await tempRoot(), 'recordings'); // does not exist yet: created on demand
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out } });
+    proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
     const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
     const connected = await c.waitForType('AIConnected');
     const sessionId = String(connected.sessionId);
@@ -153,7 +154,7 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('both, 16 kHz client: the input file is the audio as sent upstream (24 kHz); the response is the echo of it, byte for byte', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out } });
+    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
     const c = (client = await TestClient.connect(`${proxy.url}?inputRate=16000`));
     const sessionId = String((await c.waitForType('AIConnected')).sessionId);
     await streamSamples(c, utterance(16000).all, 16000);
@@ -185,7 +186,7 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('G.711 μ-law pass-through: the G.711 bytes are recorded and named _8000hz_mulaw_mono', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out } });
+    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
     const c = (client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw`));
     await c.waitForType('AIConnected');
     const sent = Buffer.from(ulawEncode(utterance(8000).all));
@@ -256,7 +257,7 @@ describe('SAVE_AUDIO recordings', () => {
     await writeFile(join(base, 'not-a-directory'), 'x');
     // A path under a file fails with ENOTDIR even for root (chmod would not stop root).
     const out = join(base, 'not-a-directory', 'recordings');
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out } });
+    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
     const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(24000).all, 24000);

@@ -4,6 +4,7 @@ import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { bestCorrelation, bufferToSamples, chunkBuffer } from '../helpers/signals.js';
 import { utterance } from '../helpers/voice.js';
+import { INSTANT } from '../../src/emulator/index.js';
 
 let proxy: TestProxy | undefined;
 let client: TestClient | undefined;
@@ -47,7 +48,7 @@ async function voiceTurn(c: TestClient, sentPcm: Int16Array, sentRate: number) {
 describe('telephony: G.711 clients', () => {
   it.each(['g711_ulaw', 'g711_alaw'] as const)('%s pass-through: upstream gets the exact bytes, the echo matches', async (format) => {
     const codec = CODECS[format];
-    proxy = await startProxy();
+    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
     client = await TestClient.connect(`${proxy.url}?inputFormat=${format}`);
     const connected = await client.waitForType('AIConnected');
     expect(connected).toMatchObject({ input: { format, rate: 8000 }, output: { format, rate: 8000 }, audioPath: 'passthrough' });
@@ -68,7 +69,7 @@ describe('telephony: G.711 clients', () => {
   });
 
   it('μ-law in, PCM16 16 kHz out: transcoded both ways, the echo matches', async () => {
-    proxy = await startProxy();
+    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
     client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw&outputFormat=pcm16&outputRate=16000`);
     const connected = await client.waitForType('AIConnected');
     expect(connected).toMatchObject({
@@ -90,7 +91,7 @@ describe('telephony: G.711 clients', () => {
   });
 
   it('mixed laws (μ-law in, A-law out) transcode through 24 kHz PCM', async () => {
-    proxy = await startProxy();
+    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
     client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw&outputFormat=g711_alaw`);
     expect(await client.waitForType('AIConnected')).toMatchObject({ audioPath: 'transcode' });
     const { all } = utterance(8000);

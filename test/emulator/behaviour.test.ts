@@ -159,7 +159,7 @@ describe('user transcription', () => {
   });
 
   it('with_response (default): it arrives while the response runs', async () => {
-    const emulator = await startEmulator({ audioPace: 2 });
+    const emulator = await startEmulator({ audioPace: 4 });
     const client = await open(emulator);
     client.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { transcription: { model: 'whisper-1' } } } } });
     await client.waitForType('session.updated');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INSTANT } from '../../src/emulator/index.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { nextError, ofType, open, startEmulator } from './harness.js';
 
@@ -12,7 +13,7 @@ async function assistantTurn(client: TestClient, text = 'one two three four five
 
 describe('conversation.item.truncate', () => {
   it('truncates within the audio sent and answers conversation.item.truncated', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     const itemId = await assistantTurn(client);
     client.sendJson({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: 300 });
@@ -21,7 +22,7 @@ describe('conversation.item.truncate', () => {
   });
 
   it('refuses audio_end_ms beyond the audio already sent', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     // 12 words × 60 ms = 720 ms of reply audio.
     const itemId = await assistantTurn(client);
@@ -57,7 +58,7 @@ describe('conversation.item.truncate', () => {
   });
 
   it('refuses an unknown item with param item_id, and a user item as not audio output', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     client.sendJson({ type: 'conversation.item.truncate', item_id: 'item_nope', content_index: 0, audio_end_ms: 0 });
     expect(await nextError(client)).toMatchObject({ param: 'item_id' });
@@ -70,7 +71,7 @@ describe('conversation.item.truncate', () => {
 
 describe('conversation.item.delete and retrieve', () => {
   it('deletes an item and then no longer knows it', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     const itemId = await assistantTurn(client, 'hi');
     client.sendJson({ type: 'conversation.item.retrieve', item_id: itemId });
@@ -84,7 +85,7 @@ describe('conversation.item.delete and retrieve', () => {
   });
 
   it('links previous_item_id through the conversation and keeps a client-chosen item id', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     client.sendJson({ type: 'conversation.item.create', item: { id: 'item_a', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'a' }] } });
     client.sendJson({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'b' }] } });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INSTANT } from '../../src/emulator/index.js';
 import { alawEncode, ulawEncode } from '../../src/audio/g711.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { bestCorrelation, bufferToSamples, concatSamples, silenceSamples, toneSamples } from '../helpers/signals.js';
@@ -16,7 +17,7 @@ async function configure(client: TestClient, input: object, output: object): Pro
 
 describe('G.711 sessions', () => {
   it('μ-law in and out: VAD times in ms of 8 kHz audio, and the echo is the committed bytes', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     await configure(client, { type: 'audio/pcmu' }, { type: 'audio/pcmu' });
     const audio = Buffer.from(ulawEncode(pcm8k(600, 1000, 700)));
@@ -33,7 +34,7 @@ describe('G.711 sessions', () => {
   });
 
   it('μ-law in, PCM 24 kHz out: the echo is converted and resampled', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     await configure(client, { type: 'audio/pcmu' }, { type: 'audio/pcm', rate: 24000 });
     const audio = Buffer.from(ulawEncode(pcm8k(600, 1000, 700)));
@@ -50,7 +51,7 @@ describe('G.711 sessions', () => {
   });
 
   it('PCM in, A-law out', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     await configure(client, { type: 'audio/pcm', rate: 24000 }, { type: 'audio/pcma' });
     appendAudio(client, utterance(400, 1000, 700));

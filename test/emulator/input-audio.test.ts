@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INSTANT } from '../../src/emulator/index.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { appendAudio, nextError, ofType, open, startEmulator, types, utterance } from './harness.js';
 
@@ -9,7 +10,7 @@ async function vadOff(client: TestClient): Promise<void> {
 
 describe('input audio buffer with turn detection off', () => {
   it('commit → committed, user item added and done, and no automatic response', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     await vadOff(client);
     appendAudio(client, utterance(200, 600, 200));
@@ -29,7 +30,7 @@ describe('input audio buffer with turn detection off', () => {
   });
 
   it('clear → cleared, and a commit after it is too small', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     await vadOff(client);
     appendAudio(client, utterance(0, 300, 0));
@@ -46,7 +47,7 @@ describe('input audio buffer with turn detection off', () => {
   });
 
   it('refuses to commit under 100 ms of audio, then commits once there is enough', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     await vadOff(client);
     appendAudio(client, Buffer.alloc(60 * 48));
@@ -58,7 +59,7 @@ describe('input audio buffer with turn detection off', () => {
   });
 
   it('reports invalid base64 and missing audio, and the session goes on', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     client.sendJson({ type: 'input_audio_buffer.append', audio: 'not base64!!', event_id: 'evt_b64' });
     expect(await nextError(client)).toMatchObject({ code: 'invalid_value', param: 'audio', event_id: 'evt_b64' });
@@ -69,7 +70,7 @@ describe('input audio buffer with turn detection off', () => {
   });
 
   it('counts appended bytes per session', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     appendAudio(client, Buffer.alloc(4801));
     client.sendJson({ type: 'input_audio_buffer.append', audio: Buffer.alloc(7).toString('base64') });
@@ -77,7 +78,7 @@ describe('input audio buffer with turn detection off', () => {
   });
 
   it('a manual commit with VAD on commits the buffer without a response', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     appendAudio(client, Buffer.alloc(200 * 48));
     client.sendJson({ type: 'input_audio_buffer.commit' });
@@ -89,7 +90,7 @@ describe('input audio buffer with turn detection off', () => {
 
 describe('input transcription', () => {
   it('sends delta and completed events for the committed item, after the commit', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     client.sendJson({
       type: 'session.update',
@@ -114,7 +115,7 @@ describe('input transcription', () => {
   });
 
   it('sends no transcription events when transcription is off', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     appendAudio(client, utterance(300, 500, 700));
     await client.waitForType('response.done', 5000);

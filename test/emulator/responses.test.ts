@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INSTANT } from '../../src/emulator/index.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { appendAudio, nextError, ofType, open, replyAudio, startEmulator, types, utterance } from './harness.js';
 
@@ -8,7 +9,7 @@ function sendText(client: TestClient, text: string): void {
 
 describe('text turn', () => {
   it('adds the user item, then answers response.create with a deterministic reply and audio that grows with it', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     sendText(client, 'hello there');
     const done = await client.waitForType('conversation.item.done');
@@ -35,7 +36,7 @@ describe('text turn', () => {
   });
 
   it('with output_modalities ["text"] streams output_text deltas only', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     client.sendJson({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
     await client.waitForType('session.updated');
@@ -66,7 +67,7 @@ describe('text turn', () => {
   });
 
   it('response.create may override instructions and output_modalities', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     sendText(client, 'hi');
     client.sendJson({ type: 'response.create', response: { instructions: 'Answer in text.', output_modalities: ['text'] } });
@@ -77,7 +78,7 @@ describe('text turn', () => {
   });
 
   it('an out-of-band response (conversation: "none") adds nothing to the conversation', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     client.sendJson({ type: 'response.create', response: { conversation: 'none' } });
     const done = await client.waitForType('response.done');
@@ -89,7 +90,7 @@ describe('text turn', () => {
 describe('interruption and control', () => {
   it('speech during a response cancels it: .done events, then response.done cancelled / turn_detected', async () => {
     // Real-time pace so the reply is still playing when the user talks again.
-    const emulator = await startEmulator({ audioPace: 1 });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: 1 });
     const client = await open(emulator);
     appendAudio(client, utterance(300, 1500, 600));
     await client.waitForType('response.output_audio.delta', 5000);
@@ -116,7 +117,7 @@ describe('interruption and control', () => {
   });
 
   it('with interrupt_response off, speech does not cancel the response', async () => {
-    const emulator = await startEmulator({ audioPace: 2 });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: 2 });
     const client = await open(emulator);
     client.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', interrupt_response: false } } } } });
     await client.waitForType('session.updated');
@@ -130,7 +131,7 @@ describe('interruption and control', () => {
   });
 
   it('response.cancel cancels with client_cancelled; when idle it is response_cancel_not_active', async () => {
-    const emulator = await startEmulator({ audioPace: 1 });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: 1 });
     const client = await open(emulator);
     client.sendJson({ type: 'response.cancel', event_id: 'evt_c' });
     expect(await nextError(client)).toMatchObject({ code: 'response_cancel_not_active', param: null, event_id: 'evt_c' });
@@ -146,7 +147,7 @@ describe('interruption and control', () => {
   });
 
   it('response.create during a response fails with conversation_already_has_active_response', async () => {
-    const emulator = await startEmulator({ audioPace: 1 });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: 1 });
     const client = await open(emulator);
     sendText(client, 'word '.repeat(40).trim());
     client.sendJson({ type: 'response.create' });
@@ -160,7 +161,7 @@ describe('interruption and control', () => {
   });
 
   it('paces reply audio faster than real time (pace 4: 1 s of audio over about 250 ms)', async () => {
-    const emulator = await startEmulator({ audioPace: 4 });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: 4 });
     const client = await open(emulator);
     client.sendJson({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
     appendAudio(client, Buffer.alloc(1000 * 48));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INSTANT } from '../../src/emulator/index.js';
 import { appendAudio, ofType, open, replyAudio, startEmulator, types, utterance } from './harness.js';
 
 /** The GA sequence of a voice turn, audio and transcript deltas collapsed. */
@@ -34,7 +35,7 @@ function collapseDeltas(list: string[]): string[] {
 
 describe('voice turn with server VAD', () => {
   it('sends the full GA event sequence with consistent ids', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     appendAudio(client, utterance(400, 1000, 700));
     await client.waitForType('response.done', 8000);
@@ -96,7 +97,7 @@ describe('voice turn with server VAD', () => {
   });
 
   it('reports speech start minus prefix padding and speech end including the silence duration', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ behaviour: INSTANT });
     const client = await open(emulator);
     appendAudio(client, utterance(600, 1000, 700));
     const started = await client.waitForType('input_audio_buffer.speech_started');
@@ -107,7 +108,7 @@ describe('voice turn with server VAD', () => {
   });
 
   it('echoes exactly the committed bytes', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     const audio = utterance(400, 1000, 700);
     appendAudio(client, audio);
@@ -122,7 +123,7 @@ describe('voice turn with server VAD', () => {
   });
 
   it('answers a second utterance with a second turn whose items follow the first', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     appendAudio(client, utterance(300, 500, 700));
     await client.waitForType('response.done', 8000);
@@ -136,7 +137,7 @@ describe('voice turn with server VAD', () => {
   });
 
   it('keeps whole-ms times and exact echoes with odd-sized appends and a VAD restart mid-stream', async () => {
-    const emulator = await startEmulator({ audioPace: Infinity });
+    const emulator = await startEmulator({ behaviour: INSTANT, audioPace: Infinity });
     const client = await open(emulator);
     const lead = Buffer.alloc(1001);
     client.sendJson({ type: 'input_audio_buffer.append', audio: lead.toString('base64') });
