@@ -20,22 +20,15 @@ import type { Metrics, SessionOutcome } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
-import {
-  planSessionUpdate,
-  sessionFromDefaults,
-  toClientSessionView,
-  upstreamCreatesResponse,
-  upstreamInterruptsOnSpeech,
-  type DesiredSession,
-} from '../upstream/session-config.js';
+import { toClientSessionView, upstreamCreatesResponse, upstreamInterruptsOnSpeech } from '../upstream/session-config.js';
 import type { ClientFormats } from '../ws/query.js';
 import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
 import { ClientChannel } from './client-channel.js';
-import { applyClientConfig } from './desired-session.js';
 import { PreopenQueue } from './preopen-queue.js';
-import { CLIENT_CODE, endForClose, endForFailure, failureKind } from './upstream-outcomes.js';
+import { endForClose, endForFailure, errorEventOutcome } from './upstream-outcomes.js';
 import { BurstCounter, ControlRateLimiter } from './rate-limiter.js';
 import { SessionTimers } from './session-timers.js';
+import { SessionUpdates } from './session-updates.js';
 import { ResponseRelay, type ResponseError } from './response-relay.js';
 
 export interface BridgeSettings {
@@ -66,9 +59,6 @@ export interface BridgeDeps {
 
 type Phase = 'connecting' | 'ready' | 'closed';
 
-/** Upstream errors caused by our own harmless requests; not worth the client's attention. */
-const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
-const SESSION_UPDATE_EVENT_PREFIX = 'proxy_session_update_';
 /** More upstream error events or malformed frames than this within a second is a storm: the session ends. */
 const UPSTREAM_FAULT_LIMIT = 20;
 
@@ -81,11 +71,8 @@ export class SessionBridge {
   private readonly upstream: UpstreamConnection;
   private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
   private readonly inbound: AudioConverter;
-  private desired: DesiredSession;
-  /** What the upstream was last asked for: each session.update carries only what differs from it. */
-  private sentSession: DesiredSession | undefined;
+  private readonly updates: SessionUpdates;
   private effectiveSession: Record<string, unknown> | undefined;
-  private sessionUpdatesSent = 0;
   private configsAwaitingAnswer = 0;
   private readonly pending: PreopenQueue;
   private overflowReported = false;
@@ -116,7 +103,7 @@ export class SessionBridge {
     this.log = deps.logger.child({ sessionId: this.id });
     this.upstreamFormats = chooseUpstreamFormat(formats.input, formats.output);
     this.inbound = createInboundConverter(formats.input, this.upstreamFormats.input);
-    this.desired = sessionFromDefaults(settings.sessionDefaults, this.upstreamFormats);
+    this.updates = new SessionUpdates(settings.sessionDefaults, this.upstreamFormats);
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.pending = new PreopenQueue(settings.preopenBufferMs);
     this.upstreamHighWaterBytes = Math.max(64 * 1024, settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
@@ -352,11 +339,11 @@ export class SessionBridge {
       this.close('client_error', { code: 'config_key_locked', message: `The server does not let clients set: ${locked.join(', ')}.` });
       return;
     }
-    this.desired = applyClientConfig(this.desired, message.patch, this.settings.sessionDefaults);
+    this.updates.apply(message.patch);
     this.configsAwaitingAnswer += 1;
     // Before the first session.update the patch simply rides along with it.
-    if (this.sessionUpdatesSent > 0 && this.phase === 'ready') this.sendSessionUpdate();
-    else if (this.sessionUpdatesSent > 0) this.pending.holdSessionUpdate();
+    if (this.updates.started && this.phase === 'ready') this.sendSessionUpdate();
+    else if (this.updates.started) this.pending.holdSessionUpdate();
   }
 
   /** `response.create`, or later if a response is still running (the upstream would refuse a second one). */
@@ -383,19 +370,11 @@ export class SessionBridge {
     this.recorder?.inputAudio(audio);
   }
 
-  /**
-   * A session.update with what changed since the last one. A config that changed nothing sendable now still gets
-   * one (only its `type`), so its SessionUpdated comes the usual way; `onlyIfChanged` is for the update held back
-   * during a response (speed, voice), sent at its end.
-   */
+  /** The next session.update (see `SessionUpdates`); `onlyIfChanged` for what waited for a response to end. */
   private sendSessionUpdate(onlyIfChanged = false): void {
-    const responding = this.responses.isResponding;
-    const plan = planSessionUpdate(this.desired, this.sentSession, { voice: !responding && !this.responses.audioProduced, speed: !responding });
-    if (plan.event === undefined && onlyIfChanged) return;
-    this.sentSession = plan.sent;
-    this.sessionUpdatesSent += 1;
-    const event = plan.event ?? { type: 'session.update', session: { type: 'realtime' } };
-    this.upstream.send({ ...event, event_id: `${SESSION_UPDATE_EVENT_PREFIX}${this.sessionUpdatesSent}` });
+    const moment = { responding: this.responses.isResponding, audioProduced: this.responses.audioProduced };
+    const event = this.updates.next(moment, onlyIfChanged);
+    if (event !== undefined) this.upstream.send(event);
   }
 
   // ---- upstream → proxy ----
@@ -408,7 +387,7 @@ export class SessionBridge {
     }
     switch (event.type) {
       case 'session.created':
-        if (this.sessionUpdatesSent === 0) this.sendSessionUpdate();
+        if (!this.updates.started) this.sendSessionUpdate();
         return;
       case 'session.updated':
         this.onSessionUpdated(obj(event, 'session'));
@@ -506,21 +485,16 @@ export class SessionBridge {
     }
   }
 
-  /**
-   * An upstream failure the session survives, unless its code is fatal in the table (a refused key). Without
-   * `message` the table's words are used: the upstream's own may name the organisation or quote part of the key.
-   */
-  private reportUpstreamError(error: ResponseError, message?: string): void {
-    if (ERRORS[error.code].fatal) this.close('upstream_error', { ...error, ...(message === undefined ? {} : { message }) });
-    else this.sendError(error.code, message, error.upstreamCode);
+  /** An upstream failure: the session goes on unless `ends` (by default: the code is fatal in the table, a refused key). */
+  private reportUpstreamError(error: ResponseError & { readonly message?: string }, ends = ERRORS[error.code].fatal): void {
+    if (ends) this.close('upstream_error', error);
+    else this.sendError(error.code, error.message, error.upstreamCode);
   }
 
   private onUpstreamError(event: ServerEvent): void {
-    const error = obj(event, 'error');
-    const type = str(error, 'type');
-    const code = str(error, 'code') ?? type ?? 'unknown';
-    const message = str(error, 'message') ?? 'The upstream reported an error.';
-    if (QUIET_UPSTREAM_ERRORS.has(code)) {
+    const outcome = errorEventOutcome(obj(event, 'error'), this.phase === 'connecting');
+    const { code, type, message } = outcome.upstream;
+    if (outcome.quiet) {
       this.log.debug({ upstreamCode: code }, 'harmless upstream error');
       return;
     }
@@ -529,15 +503,7 @@ export class SessionBridge {
       this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
       return;
     }
-    const kind = failureKind(code, type);
-    // While connecting the proxy has sent nothing but its session.update: any error refuses the session (some
-    // errors carry no event_id to say so).
-    if (this.phase === 'connecting' || kind === 'refused_protocol') {
-      const refusal = kind === 'auth' ? 'upstream_auth_failed' : 'upstream_error';
-      this.close('upstream_error', { code: refusal, message: `The upstream refused the session: ${message}`, upstreamCode: code });
-      return;
-    }
-    this.reportUpstreamError({ code: CLIENT_CODE[kind].event, upstreamCode: code }, kind === 'other' || kind === 'server_error' ? message : undefined);
+    this.reportUpstreamError(outcome.error, outcome.ends);
   }
 
   /** Malformed frames are ignored (the client cannot act on them) unless they come in a storm. */

@@ -4,7 +4,7 @@
  * session, and what a response that did not complete tells the client. Sources: docs/emulator.md. Every upstream
  * string read here was scrubbed at the connection (`upstream/redact.ts`).
  */
-import { CloseCode, type ErrorCode } from '../errors/index.js';
+import { CloseCode, ERRORS, type ErrorCode } from '../errors/index.js';
 import type { SessionOutcome } from '../metrics/index.js';
 import type { UpstreamFailure } from '../upstream/connection.js';
 import { obj, str } from '../upstream/events.js';
@@ -53,6 +53,39 @@ export const CLIENT_CODE: Readonly<Record<UpstreamFailureKind, { readonly event:
   refused_protocol: { event: 'upstream_error', response: 'upstream_failed' },
   other: { event: 'upstream_error', response: 'upstream_failed' },
 };
+
+/** Upstream errors caused by our own harmless requests (a cancel racing the response's end): not worth a client's attention. */
+const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
+
+/** What an upstream `error` event means for the session. */
+export interface ErrorEventOutcome {
+  /** Harmless: logged at debug level only. */
+  readonly quiet: boolean;
+  /** The upstream's own words, for the log. */
+  readonly upstream: { readonly type: string | undefined; readonly code: string; readonly message: string };
+  /** The session ends (a refused key, a refused session or protocol). */
+  readonly ends: boolean;
+  readonly error: { readonly code: ErrorCode; readonly message?: string; readonly upstreamCode: string };
+}
+
+/** Reads an upstream `error` event's body; `connecting` until the session is configured. */
+export function errorEventOutcome(error: Record<string, unknown> | undefined, connecting: boolean): ErrorEventOutcome {
+  const type = str(error, 'type');
+  const code = str(error, 'code') ?? type ?? 'unknown';
+  const message = str(error, 'message') ?? 'The upstream reported an error.';
+  const upstream = { type, code, message };
+  const kind = failureKind(code, type);
+  // While connecting the proxy has sent nothing but its session.update: any error refuses the session (some
+  // errors carry no event_id to say which request they answer).
+  if (connecting || kind === 'refused_protocol') {
+    const refusal = kind === 'auth' ? 'upstream_auth_failed' : 'upstream_error';
+    return { quiet: false, upstream, ends: true, error: { code: refusal, message: `The upstream refused the session: ${message}`, upstreamCode: code } };
+  }
+  const clientCode = CLIENT_CODE[kind].event;
+  // The upstream's words where they help (a request it refused); the table's where they may name the organisation.
+  const words = kind === 'other' || kind === 'server_error' ? { message } : {};
+  return { quiet: QUIET_UPSTREAM_ERRORS.has(code), upstream, ends: ERRORS[clientCode].fatal, error: { code: clientCode, upstreamCode: code, ...words } };
+}
 
 /** The `reason` of an `AIResponseEnd` that did not complete: a closed set (docs/protocol.md). */
 export type ResponseEndReason =

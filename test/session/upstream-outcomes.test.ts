@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endForClose, endForFailure, failureKind, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
+import { endForClose, endForFailure, errorEventOutcome, failureKind, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
 
 describe('how upstream failures end a session', () => {
   it('maps handshake failures to the contract codes', () => {
@@ -44,6 +44,36 @@ describe('the upstream code table', () => {
     expect(failureKind(undefined, 'server_error')).toBe('server_error');
     expect(failureKind('invalid_api_key', 'invalid_request_error')).toBe('auth');
     expect(failureKind('unknown_parameter', 'invalid_request_error')).toBe('other');
+  });
+});
+
+describe('upstream error events', () => {
+  it('while connecting every error refuses the session, event_id or not; a refused key is an auth failure', () => {
+    expect(errorEventOutcome({ type: 'invalid_request_error', code: 'invalid_value', message: 'Bad.' }, true)).toMatchObject({
+      ends: true,
+      error: { code: 'upstream_error', message: 'The upstream refused the session: Bad.', upstreamCode: 'invalid_value' },
+    });
+    expect(errorEventOutcome({ type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key provided.' }, true)).toMatchObject({
+      ends: true,
+      error: { code: 'upstream_auth_failed' },
+    });
+  });
+
+  it("once open: refusals are passed on with the upstream's words, rate limits and quota with ours, a refused key ends it", () => {
+    expect(errorEventOutcome({ code: 'unknown_parameter', message: 'Unknown parameter.' }, false)).toEqual({
+      quiet: false,
+      upstream: { type: undefined, code: 'unknown_parameter', message: 'Unknown parameter.' },
+      ends: false,
+      error: { code: 'upstream_error', upstreamCode: 'unknown_parameter', message: 'Unknown parameter.' },
+    });
+    expect(errorEventOutcome({ code: 'rate_limit_exceeded', message: 'Rate limit reached for org-1.' }, false).error).toEqual({
+      code: 'upstream_rate_limited',
+      upstreamCode: 'rate_limit_exceeded',
+    });
+    expect(errorEventOutcome({ type: 'insufficient_quota', message: 'Quota.' }, false).error.code).toBe('upstream_quota');
+    expect(errorEventOutcome({ code: 'invalid_api_key' }, false)).toMatchObject({ ends: true, error: { code: 'upstream_auth_failed' } });
+    expect(errorEventOutcome({ code: 'beta_api_shape_disabled' }, false)).toMatchObject({ ends: true, error: { code: 'upstream_error' } });
+    expect(errorEventOutcome({ code: 'response_cancel_not_active' }, false).quiet).toBe(true);
   });
 });
 
