@@ -55,6 +55,14 @@ export function readEmulatorConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (latency !== undefined) options.eventLatencyMs = latency;
   const refuse = integer('EMULATOR_REFUSE_STATUS', 400, 599);
   if (refuse !== undefined) options.refuseHandshakeStatus = refuse;
+  const thinkMs = integer('EMULATOR_MODEL_LATENCY_MS', 0, 60_000);
+  if (thinkMs !== undefined) options.behaviour = { modelLatencyMs: thinkMs };
+  const keyAfter = env.EMULATOR_REFUSE_KEY_AFTER_UPGRADE;
+  if (keyAfter !== undefined && keyAfter !== '') {
+    if (!['1', '0', 'true', 'false'].includes(keyAfter)) {
+      problems.push(`EMULATOR_REFUSE_KEY_AFTER_UPGRADE must be true, false, 1 or 0 (got "${keyAfter}")`);
+    } else options.refuseKeyAfterUpgrade = keyAfter === '1' || keyAfter === 'true';
+  }
 
   const level = env.LOG_LEVEL || 'info';
   if (!(LEVELS as readonly string[]).includes(level)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')} (got "${level}")`);

@@ -18,6 +18,8 @@ describe('readEmulatorConfig', () => {
       EMULATOR_MAX_SESSION_SECONDS: '30',
       EMULATOR_EVENT_LATENCY_MS: '25',
       EMULATOR_REFUSE_STATUS: '429',
+      EMULATOR_MODEL_LATENCY_MS: '0',
+      EMULATOR_REFUSE_KEY_AFTER_UPGRADE: '1',
       LOG_LEVEL: 'debug',
     });
     expect(result).toEqual({
@@ -35,6 +37,8 @@ describe('readEmulatorConfig', () => {
           maxSessionMs: 30_000,
           eventLatencyMs: 25,
           refuseHandshakeStatus: 429,
+          behaviour: { modelLatencyMs: 0 },
+          refuseKeyAfterUpgrade: true,
         },
       },
     });
@@ -51,6 +55,8 @@ describe('readEmulatorConfig', () => {
       EMULATOR_MAX_SESSION_SECONDS: '1.5',
       EMULATOR_EVENT_LATENCY_MS: '-1',
       EMULATOR_REFUSE_STATUS: '200',
+      EMULATOR_MODEL_LATENCY_MS: 'soon',
+      EMULATOR_REFUSE_KEY_AFTER_UPGRADE: 'maybe',
       LOG_LEVEL: 'loud',
     });
     expect(result.ok).toBe(false);
@@ -64,6 +70,8 @@ describe('readEmulatorConfig', () => {
       'EMULATOR_MAX_SESSION_SECONDS',
       'EMULATOR_EVENT_LATENCY_MS',
       'EMULATOR_REFUSE_STATUS',
+      'EMULATOR_MODEL_LATENCY_MS',
+      'EMULATOR_REFUSE_KEY_AFTER_UPGRADE',
       'LOG_LEVEL',
     ]);
   });

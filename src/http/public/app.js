@@ -25,6 +25,10 @@ const ERROR_SENTENCES = {
   response_text_truncated: 'The assistant\u2019s answer was too long to show in full; you can still hear it.',
   client_stalled: 'The connection stopped keeping up with the audio, so the server ended the conversation.',
   upstream_error: 'The AI service reported a problem with the last request.',
+  upstream_rate_limited: 'The AI service is busy right now and did not answer. Please try again in a moment.',
+  upstream_quota: 'The AI service did not answer: the server\u2019s usage quota is used up. Please tell the operator.',
+  upstream_failed: 'The AI service failed to answer. Please try again.',
+  upstream_incomplete: 'The AI service stopped the answer early.',
   upstream_unavailable: 'The AI service cannot be reached right now. Please try again later.',
   upstream_auth_failed: 'The server could not sign in to the AI service. Please tell the operator.',
   upstream_closed: 'The AI service ended the conversation unexpectedly.',
@@ -368,7 +372,8 @@ function onResponseEnd(s, message) {
   if (!response) return;
   response.ended = true;
   if (typeof message.finalText === 'string' && message.finalText !== '') setText(response.item, message.finalText);
-  const note = response.interrupted || message.status === 'cancelled' ? 'interrupted' : message.status === 'completed' ? '' : message.status;
+  const cut = message.reason ? `${message.status}: ${String(message.reason).replaceAll('_', ' ')}` : message.status;
+  const note = response.interrupted || message.status === 'cancelled' ? 'interrupted' : message.status === 'completed' ? '' : cut;
   finishItem(response, note);
   if (response.interrupted || response.played >= response.received) {
     reportPlayback(s, true, message.responseId);
