@@ -85,11 +85,10 @@ export interface SessionUpdatePlan {
  * sends them.
  */
 export function planSessionUpdate(desired: DesiredSession, sent: DesiredSession | undefined, allowed: UpdateAllowance): SessionUpdatePlan {
-  const asked: DesiredSession = {
-    ...desired,
-    voice: allowed.voice || sent === undefined ? desired.voice : sent.voice,
-    speed: allowed.speed || sent === undefined ? desired.speed : sent.speed,
-  };
+  // The first update (nothing running yet) sets everything.
+  const voiceNow = allowed.voice || sent === undefined;
+  const speedNow = allowed.speed || sent === undefined;
+  const asked: DesiredSession = { ...desired, voice: voiceNow ? desired.voice : sent.voice, speed: speedNow ? desired.speed : sent.speed };
   const changed = <T>(pick: (session: DesiredSession) => T): T | undefined => {
     const value = pick(asked);
     return sent !== undefined && JSON.stringify(pick(sent)) === JSON.stringify(value) ? undefined : value;
@@ -101,8 +100,8 @@ export function planSessionUpdate(desired: DesiredSession, sent: DesiredSession 
   });
   const output = dropUndefined({
     format: changed((x) => x.outputFormat),
-    voice: allowed.voice ? changed((x) => x.voice) : undefined,
-    speed: allowed.speed ? changed((x) => x.speed) : undefined,
+    voice: voiceNow ? changed((x) => x.voice) : undefined,
+    speed: speedNow ? changed((x) => x.speed) : undefined,
   });
   const audio = dropUndefined({
     input: Object.keys(input).length > 0 ? input : undefined,

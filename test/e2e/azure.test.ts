@@ -3,26 +3,19 @@
  * transcription model must name a deployment of the resource: the default configuration must not ask for one that
  * does not exist.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { perTest } from '../helpers/per-test.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 const RATE = 16000;
 
 /** A proxy with UPSTREAM=azure whose endpoint is the emulator; `env` adds to it. */
 async function azureProxy(env: Record<string, string> = {}): Promise<TestProxy> {
-  proxy = await startProxy({
+  const proxy = await startProxy({
     env: (emulator) => ({
       UPSTREAM: 'azure',
       AZURE_OPENAI_ENDPOINT: `http://127.0.0.1:${emulator.port}`,
@@ -32,12 +25,13 @@ async function azureProxy(env: Record<string, string> = {}): Promise<TestProxy> 
     }),
     emulator: { azureDeployments: ['my-transcribe'] },
   });
+  t.proxy = proxy;
   return proxy;
 }
 
 async function voiceTurn(p: TestProxy): Promise<TestClient> {
   const c = await TestClient.connect(`${p.url}?inputRate=${RATE}`);
-  client = c;
+  t.client = c;
   await c.waitForType('AIConnected');
   await streamSamples(c, utterance(RATE).all, RATE);
   await c.waitForType('AIResponseEnd', 10_000);
@@ -65,7 +59,7 @@ describe('Azure', () => {
   it('a client asking for transcription without a deployment configured gets none (SessionUpdated says so)', async () => {
     const p = await azureProxy();
     const c = await TestClient.connect(p.url);
-    client = c;
+    t.client = c;
     await c.waitForType('AIConnected');
     c.sendJson({ type: 'config', transcription: true });
     const updated = await c.waitForType('SessionUpdated');

@@ -3,35 +3,27 @@
  * (the item is still being generated meanwhile), an assistant transcript that trails its audio, a user
  * transcription that arrives after the response, a model that thinks before it answers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionBehaviour } from '../../src/emulator/index.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { perTest } from '../helpers/per-test.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  // Also fails the test if the upstream refused any request of the proxy's (a repair sent to a live item, say).
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 const RATE = 16000;
 
 async function connected(behaviour: Partial<SessionBehaviour>, audioPace = 1): Promise<TestClient> {
-  proxy = await startProxy({ emulator: { audioPace, behaviour } });
-  const c = await TestClient.connect(`${proxy.url}?inputRate=${RATE}`);
-  client = c;
+  t.proxy = await startProxy({ emulator: { audioPace, behaviour } });
+  const c = await TestClient.connect(`${t.proxy.url}?inputRate=${RATE}`);
+  t.client = c;
   await c.waitForType('AIConnected');
   return c;
 }
 
 function upstreamEvents(type: string): Array<Record<string, unknown>> {
-  return (proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
+  return (t.proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
 }
 
 /** Index of the first message matching, or -1. */
@@ -51,7 +43,7 @@ describe('an asynchronous cancel', () => {
     await c.waitFor((m) => m.name === 'AIResponseEnd' && m.responseId === start.responseId, 10_000);
     const truncate = await c.waitUntil(() => upstreamEvents('conversation.item.truncate')[0]);
     expect(truncate.audio_end_ms).toBe(interrupted.playedMs);
-    expect(proxy?.emulator.sessions[0]?.refusals).toEqual([]);
+    expect(t.proxy?.emulator.sessions[0]?.refusals).toEqual([]);
   });
 
   it('a client cancel before any audio was heard deletes the item after the cancel lands', async () => {
@@ -63,7 +55,7 @@ describe('an asynchronous cancel', () => {
     await c.waitFor((m) => m.name === 'AIResponseEnd');
     await c.waitUntil(() => upstreamEvents('conversation.item.delete')[0]);
     expect(upstreamEvents('response.cancel')).toHaveLength(1);
-    expect(proxy?.emulator.sessions[0]?.refusals).toEqual([]);
+    expect(t.proxy?.emulator.sessions[0]?.refusals).toEqual([]);
   });
 });
 

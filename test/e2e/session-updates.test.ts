@@ -3,32 +3,24 @@
  * upstream would refuse at that moment: the speed during a response, the voice once assistant audio exists (even
  * audio nobody heard because the response was interrupted).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseMetricsText } from '../helpers/metrics-text.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
+import { perTest } from '../helpers/per-test.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  // Fails the test on any upstream refusal (cannot_update_speed, cannot_update_voice, …).
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 /** The session.update events the proxy sent, after the first (which carries the whole session). */
 function laterUpdates(): unknown[] {
-  return (proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === 'session.update').slice(1).map((e) => e.session);
+  return (t.proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === 'session.update').slice(1).map((e) => e.session);
 }
 
 describe('session.update carries only what changed', () => {
   it('a config that changes the instructions sends just them', async () => {
-    proxy = await startProxy({ env: { CLIENT_CONFIG_KEYS: 'instructions,voice,speed' } });
-    const c = await TestClient.connect(proxy.url);
-    client = c;
+    t.proxy = await startProxy({ env: { CLIENT_CONFIG_KEYS: 'instructions,voice,speed' } });
+    const c = await TestClient.connect(t.proxy.url);
+    t.client = c;
     await c.waitForType('AIConnected');
     c.sendJson({ type: 'config', instructions: 'Be brief.' });
     expect(await c.waitForType('SessionUpdated')).toMatchObject({ session: { instructions: 'Be brief.', speed: 1 } });
@@ -39,9 +31,9 @@ describe('session.update carries only what changed', () => {
   });
 
   it('a speed change during a response waits for its end, then goes alone, and the client hears of it', async () => {
-    proxy = await startProxy({ emulator: { audioPace: 2 } });
-    const c = await TestClient.connect(proxy.url);
-    client = c;
+    t.proxy = await startProxy({ emulator: { audioPace: 2 } });
+    const c = await TestClient.connect(t.proxy.url);
+    t.client = c;
     await c.waitForType('AIConnected');
     c.sendJson({ type: 'text', text: 'one two three four five six' });
     await c.waitUntil(() => c.binaryFrames.length > 0);
@@ -57,16 +49,16 @@ describe('session.update carries only what changed', () => {
 describe('the voice after an interrupted response', () => {
   it('audio the upstream produced after the interruption (dropped, never heard) still rules out a voice change', async () => {
     // The cancel lands 300 ms after it is asked for; the output starts 30 ms in: audio flows, and is dropped.
-    proxy = await startProxy({ emulator: { behaviour: { modelLatencyMs: 30, cancelLatencyMs: 300 } } });
-    const c = await TestClient.connect(proxy.url);
-    client = c;
+    t.proxy = await startProxy({ emulator: { behaviour: { modelLatencyMs: 30, cancelLatencyMs: 300 } } });
+    const c = await TestClient.connect(t.proxy.url);
+    t.client = c;
     await c.waitForType('AIConnected');
     c.sendJson({ type: 'text', text: 'one two three four five six' });
     await c.waitForType('AIResponseStart');
     c.sendJson({ type: 'cancel' });
     await c.waitForType('AIInterrupted');
     await c.waitForType('AIResponseEnd');
-    const metrics = parseMetricsText(await (await fetch(`${proxy.httpUrl}/metrics`)).text());
+    const metrics = parseMetricsText(await (await fetch(`${t.proxy.httpUrl}/metrics`)).text());
     const dropped = metrics.find((s) => s.name === 'audio_proxy_audio_dropped_bytes_total' && s.labels.reason === 'interrupted')?.value ?? 0;
     expect(dropped).toBeGreaterThan(0);
 

@@ -6,37 +6,33 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponseFault } from '../../src/emulator/index.js';
 import { parseMetricsText } from '../helpers/metrics-text.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { perTest } from '../helpers/per-test.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
+const t = perTest();
 let logs: string[] = [];
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+afterEach(() => {
   logs = [];
 });
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const samples = parseMetricsText(await (await fetch(`${proxy?.httpUrl}/metrics`)).text());
+  const samples = parseMetricsText(await (await fetch(`${t.proxy?.httpUrl}/metrics`)).text());
   const found = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return found?.value ?? 0;
 }
 
 /** A proxy whose first response meets `fault`, logging at warn into `logs`; the client connected and ready. */
 async function connectWithFault(fault: ResponseFault): Promise<TestClient> {
-  proxy = await startProxy({
+  t.proxy = await startProxy({
     env: { LOG_LEVEL: 'warn' },
     emulator: { behaviour: { modelLatencyMs: 50, responseFaults: [fault] } },
     logStream: { write: (line) => void logs.push(line) },
   });
-  const c = await TestClient.connect(proxy.url);
-  client = c;
+  const c = await TestClient.connect(t.proxy.url);
+  t.client = c;
   await c.waitForType('AIConnected');
   return c;
 }
@@ -94,14 +90,14 @@ describe('a response the upstream fails or cuts short', () => {
 describe('a key refused after the upgrade', () => {
   it('invalid_api_key then close 3000 → upstream_auth_failed (fatal, 1011), counted as such, no key fragment passed on', async () => {
     const wrongKey = 'sk-wrong-key-abcdefghijklmnop';
-    proxy = await startProxy({ env: { OPENAI_API_KEY: wrongKey, LOG_LEVEL: 'debug' }, emulator: { refuseKeyAfterUpgrade: true }, logStream: { write: (line) => void logs.push(line) } });
-    const c = await TestClient.connect(proxy.url);
-    client = c;
+    t.proxy = await startProxy({ env: { OPENAI_API_KEY: wrongKey, LOG_LEVEL: 'debug' }, emulator: { refuseKeyAfterUpgrade: true }, logStream: { write: (line) => void logs.push(line) } });
+    const c = await TestClient.connect(t.proxy.url);
+    t.client = c;
     const error = await c.waitFor((m) => m.type === 'error');
     expect(error).toMatchObject({ code: 'upstream_auth_failed', fatal: true, upstreamCode: 'invalid_api_key' });
     expect((await c.waitForClose()).code).toBe(1011);
     expect(c.json.filter((m) => m.type === 'error')).toHaveLength(1);
-    await c.waitUntil(() => proxy?.server.activeSessions === 0);
+    await c.waitUntil(() => t.proxy?.server.activeSessions === 0);
     expect(await metric('audio_proxy_errors_total', { code: 'upstream_auth_failed' })).toBe(1);
     expect(await metric('audio_proxy_sessions_total', { outcome: 'upstream_error' })).toBe(1);
     // The service echoes the key's ends ("sk-wro****mnop"): neither the client nor the log gets them.
@@ -113,14 +109,14 @@ describe('a key refused after the upgrade', () => {
 
 describe('a session.update refused with an error that carries no event_id', () => {
   it('ends the session at once with upstream_error, not after the connect timeout', async () => {
-    proxy = await startProxy({
+    t.proxy = await startProxy({
       // Not a transcription model OpenAI knows: the initial session.update is refused.
       env: { TRANSCRIPTION_MODEL: 'my-transcribe' },
       emulator: { behaviour: { errorsWithoutEventId: true } },
       allowRefusals: ['invalid_value'],
     });
-    const c = await TestClient.connect(proxy.url);
-    client = c;
+    const c = await TestClient.connect(t.proxy.url);
+    t.client = c;
     const error = await c.waitFor((m) => m.type === 'error', 3000);
     expect(error).toMatchObject({ code: 'upstream_error', fatal: true, upstreamCode: 'invalid_value' });
     expect(String(error.message)).toContain('The upstream refused the session');
@@ -131,9 +127,9 @@ describe('a session.update refused with an error that carries no event_id', () =
 
 describe('a transcription the upstream could not make', () => {
   it('is reported (upstream_error, not fatal) and the turn is answered anyway', async () => {
-    proxy = await startProxy({ emulator: { behaviour: { failTranscription: true } } });
-    const c = await TestClient.connect(`${proxy.url}?inputRate=16000`);
-    client = c;
+    t.proxy = await startProxy({ emulator: { behaviour: { failTranscription: true } } });
+    const c = await TestClient.connect(`${t.proxy.url}?inputRate=16000`);
+    t.client = c;
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(16000).all, 16000);
     const error = await c.waitFor((m) => m.type === 'error', 10_000);
