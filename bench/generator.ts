@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { cpuMark, cpuPercentSince, cpuSplitSince, machineBusyPercentSince, machineTicks, stealPercentSince, rssKiB, type CpuMark, type MachineTicks } from './procfs.js';
 import type { ConnectReply, ConnectRequest, Reply, Request, StreamRequest, StreamResult } from './generator-protocol.js';
-import { LoadSession, newTally, type Target } from './load-session.js';
+import { LoadSession, type Target } from './load-session.js';
+import { newTally } from './tally.js';
 import type { ConversationSpec } from './reply-tracker.js';
 
 let sessions: LoadSession[] = [];

@@ -18,7 +18,8 @@
 import WebSocket from 'ws';
 import { appendEvent, appendTemplate, deltaSequence, frameBytes, readMarker, toneFrame, UPSTREAM_RATE, writeMarker, type AppendTemplate } from './frames.js';
 import { ReplyTracker, type ConversationSpec } from './reply-tracker.js';
-import { newHistogram, record, type Histogram } from './stats.js';
+import { record } from './stats.js';
+import { newTally, recordLatency, type StreamTally } from './tally.js';
 
 export type Target = 'proxy' | 'direct' | 'relay';
 
@@ -32,46 +33,6 @@ export interface SessionSpec {
   readonly frameMs: number;
   /** The conversation-shaped load; absent: the echo load. */
   readonly conversation?: ConversationSpec;
-}
-
-/** Counters and histograms shared by all sessions of one stream in one generator process. */
-export interface StreamTally {
-  readonly latency: Histogram;
-  readonly lag: Histogram;
-  /** Per second of the measured window: latency sum and count (for drift). */
-  readonly secondSums: number[];
-  readonly secondCounts: number[];
-  readonly frameSizes: Map<number, number>;
-  readonly firstFrameSizes: Map<number, number>;
-  readonly events: Map<string, number>;
-  readonly errors: string[];
-  /** [ms since the window opened, latency ms] of frames slower than SLOW_FRAME_MS: stalls of one process hit many sessions at once. */
-  readonly slowFrames: [number, number][];
-  unmarked: number;
-  extra: number;
-  duplicates: number;
-  reordered: number;
-}
-
-const SLOW_FRAME_MS = 10;
-const MAX_SLOW_FRAMES = 2000;
-
-export function newTally(): StreamTally {
-  return {
-    latency: newHistogram(),
-    lag: newHistogram(),
-    secondSums: [],
-    secondCounts: [],
-    frameSizes: new Map(),
-    firstFrameSizes: new Map(),
-    events: new Map(),
-    errors: [],
-    slowFrames: [],
-    unmarked: 0,
-    extra: 0,
-    duplicates: 0,
-    reordered: 0,
-  };
 }
 
 /** Zero mask: the generator skips masking work; the receiver unmasks exactly as it would with a random key. */
@@ -251,13 +212,7 @@ export class LoadSession {
     if (seq < this.highestSeq) tally.reordered += 1;
     else this.highestSeq = seq;
     if (seq < this.warmupFrames) return;
-    const sentAt = this.sendTimes[seq] as number;
-    const latency = now - sentAt;
-    record(tally.latency, latency);
-    if (latency > SLOW_FRAME_MS && tally.slowFrames.length < MAX_SLOW_FRAMES) tally.slowFrames.push([Math.round(sentAt - this.windowStartMs), Math.round(latency * 10) / 10]);
-    const second = Math.max(0, Math.floor((sentAt - this.windowStartMs) / 1000));
-    tally.secondSums[second] = (tally.secondSums[second] ?? 0) + latency;
-    tally.secondCounts[second] = (tally.secondCounts[second] ?? 0) + 1;
+    recordLatency(tally, this.sendTimes[seq] as number, now, this.windowStartMs);
   }
 
   private onProxyText(data: Buffer, markReady: () => void): void {

@@ -42,7 +42,7 @@ export function startPerf(pid: number, dataFile: string): PerfRecording {
 const AREAS: readonly (readonly [string, RegExp])[] = [
   ['GC (V8 heap)', /Scaveng|Sweep|MarkCompact|Marking|Evacuat|RecordWrite|Heap::|GCTracer|ArrayBufferSweeper/],
   ['kernel (TCP loopback, syscalls, wakeups)', /\[k\]/],
-  ['audio (src/audio: resampler, converters)', /JS:.*\/src\/audio\//],
+  ['audio (src/audio: resampler, converters, its WebAssembly kernel)', /JS:.*\/src\/audio\/|JS:wasm-function/],
   ['ws (framing, masking, parsing)', /JS:.*node_modules\/ws\//],
   ['proxy code (src/, not audio)', /JS:.*\/src\//],
   ['metrics / logging libraries', /JS:.*node_modules\/(prom-client|pino)/],

@@ -11,8 +11,7 @@
  * one delta in → one binary frame out, so the k-th frame after a commit answers delta k; the proxy's resampler
  * flush at the end of each response adds one more frame (its filter tail), counted as a tail frame, not a delta.
  */
-import type { StreamTally } from './load-session.js';
-import { record } from './stats.js';
+import { recordLatency, type StreamTally } from './tally.js';
 
 export interface ConversationSpec {
   /** One commit (end of the user's turn, then a reply) every turnMs per session. */
@@ -22,9 +21,6 @@ export interface ConversationSpec {
   /** Emulator's spacing of a reply's deltas (chunk ms ÷ pace). */
   readonly intervalMs: number;
 }
-
-const SLOW_MS = 10;
-const MAX_SLOW = 2000;
 
 export class ReplyTracker {
   private commitAt: number[] = [];
@@ -95,13 +91,7 @@ export class ReplyTracker {
     if (index < (this.lastIndex[reply] as number)) tally.reordered += 1;
     else this.lastIndex[reply] = index;
     const dueAt = (this.commitAt[reply] as number) + index * this.spec.intervalMs;
-    if (dueAt < this.windowStartMs) return;
-    const latency = now - dueAt;
-    record(tally.latency, latency);
-    if (latency > SLOW_MS && tally.slowFrames.length < MAX_SLOW) tally.slowFrames.push([Math.round(dueAt - this.windowStartMs), Math.round(latency * 10) / 10]);
-    const second = Math.max(0, Math.floor((dueAt - this.windowStartMs) / 1000));
-    tally.secondSums[second] = (tally.secondSums[second] ?? 0) + latency;
-    tally.secondCounts[second] = (tally.secondCounts[second] ?? 0) + 1;
+    if (dueAt >= this.windowStartMs) recordLatency(tally, dueAt, now, this.windowStartMs);
   }
 
   /** Deltas requested so far (replies × deltas each). */
