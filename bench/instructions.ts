@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { appendEvent, appendTemplate, toneFrame } from './frames.js';
-import { freePort, installCleanup, REPO_ROOT, startService } from './processes.js';
+import { childEnv, freePort, installCleanup, REPO_ROOT, startService } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +44,7 @@ const emulator = await startService('emulator', 'src/emulator/main.ts', emulator
 });
 const port = await freePort();
 const outDir = mkdtempSync(join(tmpdir(), 'callgrind-'));
-const env =
+const env: Record<string, string> =
   target === 'proxy'
     ? {
         UPSTREAM: 'openai',
@@ -63,7 +63,7 @@ const script = target === 'proxy' ? 'src/main.ts' : 'bench/bare-relay.ts';
 const child = spawn(
   'valgrind',
   ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${join(outDir, 'cg.%p')}`, process.execPath, '--import', 'tsx', script],
-  { cwd: target === 'proxy' ? (values['proxy-dir'] ?? REPO_ROOT) : REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  { cwd: target === 'proxy' ? (values['proxy-dir'] ?? REPO_ROOT) : REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] },
 );
 // installCleanup only knows the services it started: take the target down with this process too.
 process.on('exit', () => child.kill('SIGKILL'));
@@ -122,7 +122,7 @@ child.stderr?.on('data', (chunk: Buffer) => {
 const callgrindControl = (flag: string): void => {
   try {
     // vgdb names its pipes after $HOST, which the proxy's environment sets: use the same.
-    execFileSync('callgrind_control', [flag, String(child.pid)], { stdio: 'pipe', env: { ...process.env, HOST: env.HOST ?? process.env.HOST } });
+    execFileSync('callgrind_control', [flag, String(child.pid)], { stdio: 'pipe', env: env.HOST === undefined ? process.env : { ...process.env, HOST: env.HOST } });
   } catch (error) {
     throw new Error(`callgrind_control ${flag} failed: ${error instanceof Error ? error.message : String(error)}\n${valgrindLog}`);
   }

@@ -99,7 +99,7 @@ export interface Service {
  * A service's environment: this process's, plus `env`, in which '' unsets a variable. No `.env` file is read, so a
  * developer's own settings (auth, say) cannot change what is measured; the bench sets all it needs.
  */
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, DOTENV_CONFIG_PATH: '/dev/null', ...env };
   for (const [name, value] of Object.entries(merged)) if (value === '') delete merged[name];
   return merged;
