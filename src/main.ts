@@ -7,7 +7,7 @@ import 'dotenv/config';
 import cluster from 'node:cluster';
 import type { ServerOptions } from './app.js';
 import { availableCpus } from './cluster/cpus.js';
-import { armExitDeadline, exitAfterLogs } from './cluster/exit.js';
+import { drainThenExit, exitAfterLogs } from './cluster/exit.js';
 import { readPlacement } from './cluster/messages.js';
 import { onShutdownSignals } from './cluster/signals.js';
 import { loadConfig, type Config } from './config/index.js';
@@ -47,21 +47,10 @@ async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
   const { startServer } = await import('./app.js');
   const server = await startServer(config, await serverOptions(config, logger));
   logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
-  let drained = false;
   onShutdownSignals({
     drain: (signal) => {
       logger.info({ signal }, 'shutdown requested');
-      armExitDeadline(config.shutdownGraceMs, () => drained);
-      server.close().then(
-        () => {
-          drained = true;
-          exitAfterLogs(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-          exitAfterLogs(1);
-        },
-      );
+      drainThenExit(() => server.close(), config.shutdownGraceMs, logger);
     },
     force: (signal) => {
       logger.warn({ signal }, 'second interrupt: stopping at once');

@@ -10,7 +10,7 @@ export interface BackoffSettings {
   readonly stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffSettings = { firstMs: 250, maxMs: 30_000, stableMs: 30_000 };
+const DEFAULT_BACKOFF: BackoffSettings = { firstMs: 250, maxMs: 30_000, stableMs: 30_000 };
 
 export class RestartBackoff {
   private consecutive = 0;

@@ -7,7 +7,7 @@ import { remoteAdmitter } from '../admission/remote.js';
 import { startServer, type ServerOptions } from '../app.js';
 import type { Config } from '../config/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { armExitDeadline, exitAfterLogs } from './exit.js';
+import { drainThenExit } from './exit.js';
 import { readPlacement } from './messages.js';
 import { PrimaryLink } from './primary-link.js';
 import { ignoreShutdownSignals } from './signals.js';
@@ -36,22 +36,11 @@ export async function runWorker(config: Config, options: Omit<ServerOptions, 'ad
   link.tell({ type: 'proxy:listening', port: server.port });
 
   let stopping = false;
-  let drained = false;
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ why }, 'worker draining');
-    armExitDeadline(config.shutdownGraceMs, () => drained);
-    server.close().then(
-      () => {
-        drained = true;
-        exitAfterLogs(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker drain failed');
-        exitAfterLogs(1);
-      },
-    );
+    drainThenExit(() => server.close(), config.shutdownGraceMs, logger);
   };
   link.onDrain(() => stop('ordered by the primary'));
   // The primary is gone (killed): drain rather than be left serving as an orphan nobody supervises.

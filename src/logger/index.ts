@@ -24,7 +24,7 @@ const REDACTED_PATHS = [
 let stdout: FdDestination | undefined;
 
 /** The `service` field of every line, unless a process names itself otherwise (the standalone emulator does). */
-export const PROXY_SERVICE = 'realtime-voice-proxy';
+const PROXY_SERVICE = 'realtime-voice-proxy';
 
 /** Creates the process's root logger writing JSON lines to `destination` (stdout by default, never blocking). */
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream, service = PROXY_SERVICE): Logger {
