@@ -1,7 +1,7 @@
 /**
  * A cluster worker: the same server as a single process, except that admission, `/health` and `/metrics` speak
  * for the whole server (the primary answers), and only the primary stops it: SIGTERM/SIGINT are ignored (they
- * reach the whole process group at once), the primary's drain order or its loss (the IPC channel closing) drains.
+ * reach the whole process group at once) and the primary's drain order drains.
  */
 import { remoteAdmitter } from '../admission/remote.js';
 import { startServer, type ServerOptions } from '../app.js';
@@ -42,7 +42,6 @@ export async function runWorker(config: Config, options: Omit<ServerOptions, 'ad
     logger.info({ why }, 'worker draining');
     drainThenExit(() => server.close(), config.shutdownGraceMs, logger);
   };
+  // If the primary itself dies, Node's cluster module ends the worker at once (no orphan is ever left serving).
   link.onDrain(() => stop('ordered by the primary'));
-  // The primary is gone (killed): drain rather than be left serving as an orphan nobody supervises.
-  process.once('disconnect', () => stop('the primary is gone'));
 }

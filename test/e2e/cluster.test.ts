@@ -4,7 +4,9 @@
  * across workers, a killed worker is replaced while the other's sessions go on, and SIGTERM drains every worker.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEmulator } from '../../src/emulator/index.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
+import { TEST_API_KEY } from '../helpers/proxy.js';
 import { groupGone, readyPort, startServerProcess, TSX_ENTRY, type ServerProcess } from '../helpers/server-process.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
@@ -162,5 +164,19 @@ describe('cluster mode (WORKERS=2)', { timeout: 60_000 }, () => {
     expect(await s.exit).toBe(0);
     expect(await groupGone(s.pgid)).toEqual([]);
     expect(s.logs.filter((l) => l.msg === 'worker draining').map((l) => l.why)).toEqual(['ordered by the primary', 'ordered by the primary']);
+  });
+
+  it('the primary killed outright (SIGKILL): its workers exit with it (Node ends a worker whose primary is gone); no orphan is left', async () => {
+    // An upstream outside the tree, so the sessions end by the workers' exit, not by the primary's emulator dying.
+    const emulator = await createEmulator({ apiKey: TEST_API_KEY });
+    try {
+      const { s, port } = await startCluster({ UPSTREAM: 'openai', OPENAI_API_KEY: TEST_API_KEY, OPENAI_REALTIME_URL: emulator.url });
+      const [a, b] = await oneSessionPerWorker(s, port);
+      s.child.kill('SIGKILL');
+      for (const c of [a, b]) expect((await c.waitForClose(10_000)).code).toBe(1006);
+      expect(await groupGone(s.pgid, 10_000)).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
   });
 });
