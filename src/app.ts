@@ -12,7 +12,7 @@ import type { Admitter } from './admission/index.js';
 import { createLocalAdmitter } from './admission/local.js';
 import type { Config, UpstreamConfig } from './config/index.js';
 import { createEmulator, type Emulator } from './emulator/index.js';
-import { clientError, CloseCode, UPGRADE_REFUSALS, type UpgradeRefusal } from './errors/index.js';
+import { clientError, CloseCode, endingFor, refusalFor, type UpgradeRefusal } from './errors/index.js';
 import { buildInfo, serverUrls } from './http/info.js';
 import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
@@ -147,7 +147,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     // While the decision was pending the client may have gone, or the drain begun: give the slot back.
     if (socket.destroyed) return lease.release();
     socket.once('close', () => lease.release());
-    if (draining) return refuse(socket, UPGRADE_REFUSALS.draining);
+    if (draining) return refuse(socket, refusalFor('draining'));
     wss.handleUpgrade(request, socket, head, (client) => {
       // From here the socket is a WebSocket: a failure is a close frame, never an HTTP answer.
       guard(
@@ -169,7 +169,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     if (!formats.ok) {
       metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
       client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
-      client.close(CloseCode.policy, 'invalid_audio_format');
+      client.close(endingFor('invalid_audio_format').close, 'invalid_audio_format');
       return;
     }
     const bridge = new SessionBridge(

@@ -1,5 +1,5 @@
 /** In-process admission: the connection counts of one process (single-process mode, or the cluster's primary). */
-import { UPGRADE_REFUSALS, type UpgradeRefusal } from '../errors/index.js';
+import { refusalFor, type UpgradeRefusal } from '../errors/index.js';
 import { allOf, leaseOf, type Admitter, type AdmissionRequest } from './index.js';
 
 export interface ConnectionLimits {
@@ -11,7 +11,7 @@ export interface ConnectionLimits {
 export function createLocalAdmitter(limits: ConnectionLimits): Admitter {
   return allOf([
     connectionLimit(limits.maxConnections),
-    perKeyLimit(limits.maxConnectionsPerIp, (request) => request.ip, UPGRADE_REFUSALS.per_ip),
+    perKeyLimit(limits.maxConnectionsPerIp, (request) => request.ip, refusalFor('per_ip')),
   ]);
 }
 
@@ -20,7 +20,7 @@ export function connectionLimit(max: number): Admitter {
   let held = 0;
   return {
     admit: () => {
-      if (held >= max) return Promise.resolve({ ok: false, ...UPGRADE_REFUSALS.capacity });
+      if (held >= max) return Promise.resolve({ ok: false, ...refusalFor('capacity') });
       held += 1;
       return Promise.resolve({ ok: true, lease: leaseOf(() => (held -= 1)) });
     },

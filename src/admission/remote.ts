@@ -2,7 +2,7 @@
  * Admission across the cluster: the primary holds the server-wide counts (one `Admitter`) and a book of the
  * leases each worker holds; a worker asks it over IPC. When a worker dies, the primary releases its leases.
  */
-import { UPGRADE_REFUSALS, type UpgradeRefusal } from '../errors/index.js';
+import { refusalFor, type UpgradeRefusal } from '../errors/index.js';
 import { leaseOf, type Admitter, type AdmissionRequest, type Lease } from './index.js';
 
 /** An admission as it crosses the process boundary: a lease is named by a number. */
@@ -23,7 +23,7 @@ export function remoteAdmitter(link: AdmissionLink): Admitter {
         admission = await link.admit(request);
       } catch {
         // The primary did not answer (it is going away, or overloaded): refuse rather than count nothing.
-        return { ok: false, ...UPGRADE_REFUSALS.capacity };
+        return { ok: false, ...refusalFor('capacity') };
       }
       if (!admission.ok) return admission;
       const { leaseId } = admission;

@@ -1,16 +1,11 @@
 /**
- * Every error a client can see has a stable `code`. This one table says, for each code, whether it ends the
- * session and with which WebSocket close code; `UPGRADE_REFUSALS` says which HTTP status refuses an upgrade.
+ * Every failure a client can be told about, in one table keyed by a stable code. A row says how the client learns
+ * of it: before the WebSocket handshake, an HTTP status on a socket that is then destroyed (counted under an
+ * `audio_proxy_upgrades_rejected_total` reason); during a session, an `error` event, fatal or not, and, when the
+ * error ends the session, the WebSocket close code and the `audio_proxy_sessions_total` outcome. The gate, the
+ * admitters, the session and the metrics all read this table; docs/protocol.md, docs/metrics.md and the demo page
+ * are held against it by test/errors/index.test.ts.
  */
-
-export interface ErrorSpec {
-  /** True when the proxy closes the socket right after sending the error. */
-  readonly fatal: boolean;
-  /** WebSocket close code used when fatal. */
-  readonly closeCode?: number;
-  /** Default message, when the site that raises it has nothing more specific. */
-  readonly message: string;
-}
 
 export const CloseCode = {
   normal: 1000,
@@ -23,62 +18,33 @@ export const CloseCode = {
   tryAgainLater: 1013,
 } as const;
 
-export const ERRORS = {
-  invalid_json: { fatal: false, message: 'The text frame is not valid JSON.' },
-  unknown_message_type: { fatal: false, message: 'Unknown message type.' },
-  invalid_message: { fatal: false, message: 'The message has a missing or wrong field.' },
-  invalid_audio_frame: { fatal: false, message: 'The audio frame does not hold a whole number of samples.' },
-  invalid_audio_format: { fatal: true, closeCode: CloseCode.policy, message: 'Unsupported audio format or rate.' },
-  audio_buffer_overflow: {
-    fatal: false,
-    message: 'Audio sent before the session was ready exceeded the pre-open buffer; the excess was dropped.',
-  },
-  config_key_locked: { fatal: true, closeCode: CloseCode.policy, message: 'The server does not let clients set these keys.' },
-  rate_limited: { fatal: false, message: 'Too many control messages; slow down.' },
-  rate_limit_exceeded: { fatal: true, closeCode: CloseCode.policy, message: 'Control messages kept exceeding the rate limit.' },
-  client_too_slow: {
-    fatal: false,
-    message: 'The connection is not reading audio fast enough; some response audio was dropped.',
-  },
-  response_text_truncated: {
-    fatal: false,
-    message: 'The response text reached its limit; the rest is not shown (the audio goes on).',
-  },
-  client_stalled: { fatal: true, closeCode: CloseCode.tryAgainLater, message: 'The connection stopped reading; closing.' },
-  upstream_error: { fatal: false, message: 'The upstream reported an error.' },
-  upstream_rate_limited: {
-    fatal: false,
-    closeCode: CloseCode.tryAgainLater,
-    message: 'The AI service is rate limiting this server; the response failed. Try again in a moment.',
-  },
-  upstream_quota: {
-    fatal: false,
-    closeCode: CloseCode.upstreamFailure,
-    message: "The AI service refused the response: the server's quota is used up.",
-  },
-  upstream_failed: { fatal: false, message: 'The AI service failed to produce the response.' },
-  upstream_incomplete: { fatal: false, message: 'The AI service cut the response short.' },
-  upstream_unavailable: { fatal: true, closeCode: CloseCode.upstreamFailure, message: 'The upstream could not be reached.' },
-  upstream_auth_failed: {
-    fatal: true,
-    closeCode: CloseCode.upstreamFailure,
-    message: 'The upstream refused the server credentials.',
-  },
-  upstream_closed: { fatal: true, closeCode: CloseCode.upstreamFailure, message: 'The upstream closed the session.' },
-  session_expired: {
-    fatal: true,
-    closeCode: CloseCode.goingAway,
-    message: 'The session reached its maximum duration.',
-  },
-  idle_timeout: { fatal: true, closeCode: CloseCode.goingAway, message: 'No audio or message arrived for too long.' },
-  internal_error: { fatal: true, closeCode: CloseCode.upstreamFailure, message: 'Internal error.' },
-} as const satisfies Record<string, ErrorSpec>;
-
-export type ErrorCode = keyof typeof ERRORS;
+/** How a session ended, as `audio_proxy_sessions_total` labels it. */
+export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
 
 /** Why an upgrade was refused, as `audio_proxy_upgrades_rejected_total` labels it. */
 export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol'] as const;
 export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
+
+/** How an error that ends a session ends it. */
+export interface SessionEnding {
+  /** The WebSocket close code. */
+  readonly close: number;
+  /** The close code instead when the cause is a service that says it is overloaded: try again later. */
+  readonly closeWhenBusy?: number;
+  readonly outcome: SessionOutcome;
+}
+
+/** An error told with an `error` event during a session. */
+export interface EventErrorSpec {
+  readonly kind: 'event';
+  /** True when the proxy closes the socket right after sending the error. */
+  readonly fatal: boolean;
+  /** How the session ends: always present when fatal; for a non-fatal code, when some cause of it ends the session. */
+  readonly ends?: SessionEnding;
+  /** Default message, when the site that raises it has nothing more specific. */
+  readonly message: string;
+}
 
 /** An upgrade refused before the handshake: the HTTP status, the metric's reason, and the body's message. */
 export interface UpgradeRefusal {
@@ -87,21 +53,86 @@ export interface UpgradeRefusal {
   readonly message: string;
 }
 
-/** Every refusal of an upgrade, in the order the checks run (see docs/security.md). */
-export const UPGRADE_REFUSALS = {
-  path: { status: 404, reason: 'path', message: 'WebSocket upgrades are served on / only.' },
-  draining: { status: 503, reason: 'draining', message: 'The server is shutting down.' },
-  origin: { status: 403, reason: 'origin', message: 'This origin is not allowed.' },
-  auth: { status: 401, reason: 'auth', message: 'Authentication is required.' },
-  protocol: {
-    status: 400,
-    reason: 'protocol',
-    message: 'Offer a subprotocol besides the token (e.g. voice.v1): the server never echoes a token, and a client that offers subprotocols fails a handshake that answers none.',
-  },
-  capacity: { status: 503, reason: 'capacity', message: 'The server is at capacity; try again later.' },
+interface RefusalSpec extends UpgradeRefusal {
+  readonly kind: 'refusal';
+}
+
+const refusal = (status: number, reason: UpgradeRejection, message: string): RefusalSpec => ({ kind: 'refusal', status, reason, message });
+const notFatal = (message: string, ends?: SessionEnding): EventErrorSpec => ({ kind: 'event', fatal: false, message, ...(ends ? { ends } : {}) });
+const fatal = (close: number, outcome: SessionOutcome, message: string, closeWhenBusy?: number): EventErrorSpec => ({
+  kind: 'event',
+  fatal: true,
+  ends: { close, outcome, ...(closeWhenBusy === undefined ? {} : { closeWhenBusy }) },
+  message,
+});
+
+export const ERRORS = {
+  // ---- Before the handshake, in the order the checks run (see docs/security.md). No WebSocket is ever created.
+  path: refusal(404, 'path', 'WebSocket upgrades are served on / only.'),
+  draining: refusal(503, 'draining', 'The server is shutting down.'),
+  origin: refusal(403, 'origin', 'This origin is not allowed.'),
+  auth: refusal(401, 'auth', 'Authentication is required.'),
+  protocol: refusal(
+    400,
+    'protocol',
+    'Offer a subprotocol besides the token (e.g. voice.v1): the server never echoes a token, and a client that offers subprotocols fails a handshake that answers none.',
+  ),
+  capacity: refusal(503, 'capacity', 'The server is at capacity; try again later.'),
   // Counted under `capacity` as it always was: the metric's reasons are part of the product.
-  per_ip: { status: 429, reason: 'capacity', message: 'Too many connections from this address.' },
-} as const satisfies Record<string, UpgradeRefusal>;
+  per_ip: refusal(429, 'capacity', 'Too many connections from this address.'),
+
+  // ---- The client's own mistakes: the session goes on, unless it is one it cannot go on with.
+  invalid_json: notFatal('The text frame is not valid JSON.'),
+  unknown_message_type: notFatal('Unknown message type.'),
+  invalid_message: notFatal('The message has a missing or wrong field.'),
+  invalid_audio_frame: notFatal('The audio frame does not hold a whole number of samples.'),
+  invalid_audio_format: fatal(CloseCode.policy, 'client_error', 'Unsupported audio format or rate.'),
+  audio_buffer_overflow: notFatal('Audio sent before the session was ready exceeded the pre-open buffer; the excess was dropped.'),
+  config_key_locked: fatal(CloseCode.policy, 'client_error', 'The server does not let clients set these keys.'),
+  rate_limited: notFatal('Too many control messages; slow down.'),
+  rate_limit_exceeded: fatal(CloseCode.policy, 'client_error', 'Control messages kept exceeding the rate limit.'),
+  client_too_slow: notFatal('The connection is not reading audio fast enough; some response audio was dropped.'),
+  response_text_truncated: notFatal('The response text reached its limit; the rest is not shown (the audio goes on).'),
+  client_stalled: fatal(CloseCode.tryAgainLater, 'client_error', 'The connection stopped reading; closing.'),
+
+  // ---- The AI service's failures (their causes are sorted in `upstream-failures.ts`).
+  upstream_error: notFatal('The upstream reported an error.', { close: CloseCode.upstreamFailure, outcome: 'upstream_error' }),
+  upstream_rate_limited: notFatal('The AI service is rate limiting this server; the response failed. Try again in a moment.', {
+    close: CloseCode.tryAgainLater,
+    outcome: 'upstream_error',
+  }),
+  upstream_quota: notFatal("The AI service refused the response: the server's quota is used up.", {
+    close: CloseCode.upstreamFailure,
+    outcome: 'upstream_error',
+  }),
+  upstream_failed: notFatal('The AI service failed to produce the response.'),
+  upstream_incomplete: notFatal('The AI service cut the response short.'),
+  upstream_unavailable: fatal(CloseCode.upstreamFailure, 'upstream_error', 'The upstream could not be reached.', CloseCode.tryAgainLater),
+  upstream_auth_failed: fatal(CloseCode.upstreamFailure, 'upstream_error', 'The upstream refused the server credentials.'),
+  upstream_closed: fatal(CloseCode.upstreamFailure, 'upstream_error', 'The upstream closed the session.'),
+
+  // ---- The session's own limits, and the proxy's bugs.
+  session_expired: fatal(CloseCode.goingAway, 'expired', 'The session reached its maximum duration.'),
+  idle_timeout: fatal(CloseCode.goingAway, 'expired', 'No audio or message arrived for too long.'),
+  // Counted as an upstream error as it always was (the outcome labels are part of the product).
+  internal_error: fatal(CloseCode.upstreamFailure, 'upstream_error', 'Internal error.'),
+} as const satisfies Record<string, EventErrorSpec | RefusalSpec>;
+
+type Table = typeof ERRORS;
+
+/** A code sent to clients in an `error` event. */
+export type ErrorCode = { [K in keyof Table]: Table[K] extends EventErrorSpec ? K : never }[keyof Table];
+/** A refusal of an upgrade. */
+export type RefusalCode = { [K in keyof Table]: Table[K] extends RefusalSpec ? K : never }[keyof Table];
+
+/** Every `error` event code, in table order (the `code` label values of `audio_proxy_errors_total`). */
+export const ERROR_CODES = (Object.keys(ERRORS) as (keyof Table)[]).filter((code): code is ErrorCode => ERRORS[code].kind === 'event');
+
+/** The refusal an upgrade gets for `code`. */
+export function refusalFor(code: RefusalCode): UpgradeRefusal {
+  const { status, reason, message } = ERRORS[code];
+  return { status, reason, message };
+}
 
 /** The JSON `error` event a client receives. */
 export interface ClientErrorEvent {
@@ -113,22 +144,25 @@ export interface ClientErrorEvent {
   readonly upstreamCode?: string;
 }
 
-/** Builds the client `error` event for a code, with an optional more specific message. */
-export function clientError(code: ErrorCode, message?: string, upstreamCode?: string): ClientErrorEvent {
-  const spec: ErrorSpec = ERRORS[code];
+/** Builds the client `error` event for a code, with an optional more specific message; `fatal` when it ends the session. */
+export function clientError(code: ErrorCode, message?: string, upstreamCode?: string, endsSession = false): ClientErrorEvent {
+  const spec: EventErrorSpec = ERRORS[code];
   return {
     type: 'error',
     code,
     message: message ?? spec.message,
-    fatal: spec.fatal,
+    fatal: endsSession || spec.fatal,
     ...(upstreamCode === undefined ? {} : { upstreamCode }),
   };
 }
 
-/** Close code for a fatal error code (1011 when the table has none). */
-export function closeCodeFor(code: ErrorCode): number {
-  const spec: ErrorSpec = ERRORS[code];
-  return spec.closeCode ?? CloseCode.upstreamFailure;
+/** Where no row says otherwise, an error that ends a session is the proxy failing: 1011, counted as an upstream error. */
+const DEFAULT_ENDING: SessionEnding = { close: CloseCode.upstreamFailure, outcome: 'upstream_error' };
+
+/** How `code` ends a session: its close code (the busy one when the service said it is overloaded) and outcome. */
+export function endingFor(code: ErrorCode, busy = false): { readonly close: number; readonly outcome: SessionOutcome } {
+  const ending: SessionEnding = ERRORS[code].ends ?? DEFAULT_ENDING;
+  return { close: busy ? (ending.closeWhenBusy ?? ending.close) : ending.close, outcome: ending.outcome };
 }
 
 /** Client strings quoted back in an error message are cut to this many characters. */

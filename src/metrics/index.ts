@@ -3,18 +3,26 @@
  * Label values come from closed sets; never a session or response id.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ERRORS, UPGRADE_REJECTIONS, type ErrorCode, type UpgradeRejection } from '../errors/index.js';
+import { ERROR_CODES, SESSION_OUTCOMES, UPGRADE_REJECTIONS, type ErrorCode, type SessionOutcome, type UpgradeRejection } from '../errors/index.js';
 
-export type { UpgradeRejection };
+export type { SessionOutcome, UpgradeRejection };
 
-/** The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once. */
-export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
+/**
+ * The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once.
+ * The outcomes, upgrade reasons and error codes are the error table's (`errors/index.ts`).
+ */
 export const DIRECTIONS = ['in', 'out'] as const;
-/** `session_closed` is reserved (documented, never counted), so it is not pre-created. */
 export const DROP_REASONS = ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow'] as const;
 export const RESPONSE_STATUSES = ['completed', 'cancelled', 'incomplete', 'failed'] as const;
-export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
-export type DropReason = (typeof DROP_REASONS)[number] | 'session_closed';
+export type Direction = (typeof DIRECTIONS)[number];
+export type DropReason = (typeof DROP_REASONS)[number];
+export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+
+/** A counter with one label that takes only the values of its closed set `V` (the type keeps new series out). */
+export type ClosedCounter<L extends string, V extends string> = Omit<Counter<L>, 'inc' | 'labels'> & {
+  inc(labels: Readonly<Record<L, V>>, value?: number): void;
+  labels(labels: Readonly<Record<L, V>>): Counter.Internal;
+};
 
 /** Voice latency buckets: 10 ms to 10 s. */
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,16 +32,16 @@ const GAP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export interface Metrics {
   readonly registry: Registry;
   readonly sessionsActive: Gauge;
-  readonly sessionsTotal: Counter<'outcome'>;
-  readonly upgradesRejected: Counter<'reason'>;
-  readonly audioBytes: Counter<'direction'>;
-  readonly audioDroppedBytes: Counter<'reason'>;
+  readonly sessionsTotal: ClosedCounter<'outcome', SessionOutcome>;
+  readonly upgradesRejected: ClosedCounter<'reason', UpgradeRejection>;
+  readonly audioBytes: ClosedCounter<'direction', Direction>;
+  readonly audioDroppedBytes: ClosedCounter<'reason', DropReason>;
   readonly upstreamConnectSeconds: Histogram;
   readonly firstAudioSeconds: Histogram;
   readonly audioGapSeconds: Histogram;
-  readonly responsesTotal: Counter<'status'>;
+  readonly responsesTotal: ClosedCounter<'status', ResponseStatus>;
   readonly interruptionsTotal: Counter;
-  readonly errorsTotal: Counter<'code'>;
+  readonly errorsTotal: ClosedCounter<'code', ErrorCode>;
   readonly recordedBytes: Counter;
   readonly recorderErrors: Counter;
 }
@@ -121,10 +129,10 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
   startAtZero(metrics.audioBytes, 'direction', DIRECTIONS);
   startAtZero(metrics.audioDroppedBytes, 'reason', DROP_REASONS);
   startAtZero(metrics.responsesTotal, 'status', RESPONSE_STATUSES);
-  startAtZero(metrics.errorsTotal, 'code', Object.keys(ERRORS) as ErrorCode[]);
+  startAtZero(metrics.errorsTotal, 'code', ERROR_CODES);
   return metrics;
 }
 
-function startAtZero<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): void {
-  for (const value of values) counter.inc({ [label]: value } as Partial<Record<L, string>>, 0);
+function startAtZero<L extends string, V extends string>(counter: ClosedCounter<L, V>, label: L, values: readonly V[]): void {
+  for (const value of values) counter.inc({ [label]: value } as Record<L, V>, 0);
 }

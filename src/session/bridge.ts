@@ -14,9 +14,9 @@ import {
   type AudioConverter,
   type UpstreamAudioFormat,
 } from '../audio/converter.js';
-import { closeCodeFor, CloseCode, ERRORS, type ErrorCode } from '../errors/index.js';
+import { CloseCode, endingFor, ERRORS, type ErrorCode, type SessionOutcome } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { Metrics, SessionOutcome } from '../metrics/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
@@ -58,6 +58,17 @@ export interface BridgeDeps {
 }
 
 type Phase = 'connecting' | 'ready' | 'closed';
+
+/** A session that ends without an error event. */
+export type QuietEnd = Extract<SessionOutcome, 'normal' | 'client_dropped' | 'client_error' | 'shutdown'>;
+
+/** An error that ends the session: told to the client as fatal; close code and outcome from the error table unless given. */
+export interface EndingError {
+  readonly code: ErrorCode;
+  readonly message?: string;
+  readonly upstreamCode?: string;
+  readonly closeCode?: number;
+}
 
 /** More upstream error events or malformed frames than this within a second is a storm: the session ends. */
 const UPSTREAM_FAULT_LIMIT = 20;
@@ -138,16 +149,16 @@ export class SessionBridge {
         onConnectTimeout: () =>
           this.guarded(() => {
             if (this.phase === 'connecting') {
-              this.close('upstream_error', { code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
+              this.close({ code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
             }
           }),
         onExpiryWarning: (graceMs) => this.guarded(() => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' })),
         onExpired: () =>
           this.guarded(() =>
-            this.close('expired', { code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
+            this.close({ code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
           ),
         onIdle: () =>
-          this.guarded(() => this.close('expired', { code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` })),
+          this.guarded(() => this.close({ code: 'idle_timeout', message: `No audio or message arrived for ${settings.idleTimeoutMs / 1000} s.` })),
         onHeartbeat: () => this.guarded(() => this.upstreamHeartbeat()),
         onStallCheck: () => this.guarded(() => this.checkClientStall()),
       },
@@ -192,18 +203,27 @@ export class SessionBridge {
     if (!this.responses.isActiveUpstream) this.close('shutdown');
   }
 
-  /** Ends the session (idempotent): optional fatal error to the client, close both sockets, release everything. */
-  close(outcome: SessionOutcome, error?: { code: ErrorCode; message?: string; upstreamCode?: string; closeCode?: number }): void {
+  /**
+   * Ends the session (idempotent): quietly with an outcome, or with an error the client is told first (fatal, whatever
+   * the table says about the code elsewhere), whose close code and outcome come from the error table unless given.
+   */
+  close(why: QuietEnd | EndingError): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.timers.stop();
-    let closeCode: number = outcome === 'shutdown' || outcome === 'expired' ? CloseCode.goingAway : CloseCode.normal;
-    let reason = outcome === 'shutdown' ? 'server shutting down' : '';
-    if (error) {
-      // Whatever the table says about the code elsewhere, this error ends the session: fatal.
-      this.out.sendError(error.code, error.message, error.upstreamCode, true);
-      closeCode = error.closeCode ?? closeCodeFor(error.code);
-      reason = error.code;
+    let outcome: SessionOutcome;
+    let closeCode: number;
+    let reason = '';
+    if (typeof why === 'string') {
+      outcome = why;
+      closeCode = why === 'shutdown' ? CloseCode.goingAway : CloseCode.normal;
+      if (why === 'shutdown') reason = 'server shutting down';
+    } else {
+      const ending = endingFor(why.code);
+      outcome = ending.outcome;
+      closeCode = why.closeCode ?? ending.close;
+      reason = why.code;
+      this.out.sendError(why.code, why.message, why.upstreamCode, true);
     }
     this.out.close(closeCode, reason);
     this.upstream.close();
@@ -228,7 +248,7 @@ export class SessionBridge {
       work();
     } catch (error) {
       this.log.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'session handler failed');
-      this.close('upstream_error', { code: 'internal_error' });
+      this.close({ code: 'internal_error' });
     }
   }
 
@@ -263,7 +283,7 @@ export class SessionBridge {
     const decision = this.controlRate.take();
     if (decision === 'ok') return true;
     if (decision === 'limited') this.sendError('rate_limited');
-    else if (decision === 'exceeded') this.close('client_error', { code: 'rate_limit_exceeded' });
+    else if (decision === 'exceeded') this.close({ code: 'rate_limit_exceeded' });
     return false;
   }
 
@@ -336,7 +356,7 @@ export class SessionBridge {
   private onClientConfig(message: Extract<ClientMessage, { type: 'config' }>): void {
     const locked = message.keys.filter((key) => !this.settings.clientConfigKeys.includes(key));
     if (locked.length > 0) {
-      this.close('client_error', { code: 'config_key_locked', message: `The server does not let clients set: ${locked.join(', ')}.` });
+      this.close({ code: 'config_key_locked', message: `The server does not let clients set: ${locked.join(', ')}.` });
       return;
     }
     this.updates.apply(message.patch);
@@ -487,7 +507,7 @@ export class SessionBridge {
 
   /** An upstream failure: the session goes on unless `ends` (by default: the code is fatal in the table, a refused key). */
   private reportUpstreamError(error: ResponseError & { readonly message?: string }, ends = ERRORS[error.code].fatal): void {
-    if (ends) this.close('upstream_error', error);
+    if (ends) this.close(error);
     else this.sendError(error.code, error.message, error.upstreamCode);
   }
 
@@ -500,7 +520,7 @@ export class SessionBridge {
     }
     this.log.warn({ upstreamCode: code, upstreamType: type, upstreamMessage: message }, 'upstream error event');
     if (this.upstreamFaults.add()) {
-      this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
+      this.close({ code: 'upstream_error', message: 'The upstream sent a storm of errors; the session was ended.', upstreamCode: code });
       return;
     }
     this.reportUpstreamError(outcome.error, outcome.ends);
@@ -511,7 +531,7 @@ export class SessionBridge {
     if (this.phase === 'closed') return;
     this.log.warn({ reason }, 'malformed upstream frame ignored');
     if (this.upstreamFaults.add()) {
-      this.close('upstream_error', { code: 'upstream_error', message: 'The upstream sent a storm of malformed frames; the session was ended.' });
+      this.close({ code: 'upstream_error', message: 'The upstream sent a storm of malformed frames; the session was ended.' });
     }
   }
 
@@ -521,7 +541,7 @@ export class SessionBridge {
     if (this.upstreamPongPending) {
       this.log.warn('upstream missed a heartbeat; terminating');
       this.upstream.terminate();
-      this.close('upstream_error', { code: 'upstream_closed', message: 'The upstream stopped answering heartbeats.' });
+      this.close({ code: 'upstream_closed', message: 'The upstream stopped answering heartbeats.' });
       return;
     }
     this.upstreamPongPending = true;
@@ -532,20 +552,20 @@ export class SessionBridge {
   private checkClientStall(): void {
     if (this.phase === 'closed' || !this.out.isStalled()) return;
     this.log.warn(this.out.stallInfo(), 'client stopped reading');
-    this.close('client_error', { code: 'client_stalled' });
+    this.close({ code: 'client_stalled' });
     this.out.terminateSoon();
   }
 
   private onUpstreamFailure(failure: UpstreamFailure): void {
     this.log.warn({ kind: failure.kind, status: failure.status, reason: failure.message }, 'upstream connection failed');
     const end = endForFailure(failure);
-    this.close(end.outcome, end.error);
+    this.close(end.error);
   }
 
   private onUpstreamClose(code: number, reason: string): void {
     this.log.info({ code, reason }, 'upstream closed');
     const end = endForClose(code, reason);
-    this.close(end.outcome, end.error);
+    this.close(end.error);
   }
 
   private sendJson(message: Record<string, unknown>): void {

@@ -39,10 +39,10 @@ export class ClientChannel {
     if (this.isOpen) this.socket.send(JSON.stringify(message));
   }
 
-  /** Sends an `error` event and counts it; `fatal` overrides the table when the caller is about to close. */
+  /** Sends an `error` event and counts it; `fatal` when the caller is about to close, whatever the table says. */
   sendError(code: ErrorCode, message?: string, upstreamCode?: string, fatal?: boolean): void {
     this.metrics.errorsTotal.inc({ code });
-    this.sendJson({ ...clientError(code, message, upstreamCode), ...(fatal ? { fatal } : {}) });
+    this.sendJson({ ...clientError(code, message, upstreamCode, fatal) });
   }
 
   /** Sends one binary audio frame; returns false when it was dropped because the client is not reading. */

@@ -8,7 +8,7 @@
 import type { AudioFormat } from '../audio/formats.js';
 import { createOutboundConverter, upstreamBytesPerMs, type UpstreamAudioFormat } from '../audio/converter.js';
 import type { Logger } from '../logger/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { RESPONSE_STATUSES, type Metrics, type ResponseStatus } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import { str, type AudioDeltaEvent } from '../upstream/events.js';
@@ -155,7 +155,7 @@ export class ResponseRelay {
     if (!response.interrupted) this.deliver(response, 0, response.converter.flush());
     // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
     const shortfall = response.interrupted ? undefined : responseShortfall(done);
-    const status = response.interrupted ? 'cancelled' : (str(done, 'status') ?? 'completed');
+    const status = response.interrupted ? 'cancelled' : doneStatus(str(done, 'status'));
     this.deps.metrics.responsesTotal.inc({ status });
     this.deps.recorder?.responseEnded(response.id, {
       status,
@@ -245,4 +245,9 @@ export class ResponseRelay {
     response.lastAudioAt = now;
     response.deliveredBytes += upstreamBytes;
   }
+}
+
+/** The status a `response.done` reports, from the closed set the client and the metrics know; absent or unknown: completed. */
+function doneStatus(status: string | undefined): ResponseStatus {
+  return (RESPONSE_STATUSES as readonly (string | undefined)[]).includes(status) ? (status as ResponseStatus) : 'completed';
 }

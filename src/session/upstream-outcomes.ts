@@ -1,61 +1,33 @@
 /**
- * How the upstream's failures reach the client, in one place: what its error codes mean (one table, read for
- * `error` events, failed or incomplete responses and close reasons), how a handshake failure or a close ends the
- * session, and what a response that did not complete tells the client. Sources: docs/emulator.md. Every upstream
- * string read here was scrubbed at the connection (`upstream/redact.ts`).
+ * What the upstream's failures do to the session, in one place: what an `error` event means (while connecting and
+ * after), how a handshake failure or a close ends the session, and what a response that did not complete tells the
+ * client. The tables they read (the service's codes sorted into kinds, each kind's client codes; the client codes'
+ * close codes and outcomes) are in `errors/`. Every upstream string read here was scrubbed at the connection
+ * (`upstream/redact.ts`).
  */
-import { CloseCode, ERRORS, type ErrorCode } from '../errors/index.js';
-import type { SessionOutcome } from '../metrics/index.js';
+import { endingFor, ERRORS, type ErrorCode, type SessionOutcome } from '../errors/index.js';
+import {
+  describeUpstreamClose,
+  failureKind,
+  QUIET_UPSTREAM_ERRORS,
+  UPSTREAM_FAILURES,
+  UpstreamClose,
+  type ResponseEndReason,
+} from '../errors/upstream-failures.js';
 import type { UpstreamFailure } from '../upstream/connection.js';
 import { obj, str } from '../upstream/events.js';
 
+/** How a session ends for a failure: its outcome, and the fatal error and close code the client gets (the error table's). */
 export interface SessionEnd {
   readonly outcome: SessionOutcome;
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly closeCode?: number };
+  readonly error: { readonly code: ErrorCode; readonly message: string; readonly closeCode: number; readonly upstreamCode?: string };
 }
 
-/** What an upstream failure is about, whichever way it was reported. */
-export type UpstreamFailureKind = 'auth' | 'rate_limited' | 'quota' | 'server_error' | 'refused_protocol' | 'other';
-
-const KIND_BY_CODE: Readonly<Record<string, UpstreamFailureKind>> = {
-  invalid_api_key: 'auth',
-  rate_limit_exceeded: 'rate_limited',
-  inference_rate_limit_exceeded: 'rate_limited',
-  insufficient_quota: 'quota',
-  server_error: 'server_error',
-  beta_api_shape_disabled: 'refused_protocol',
-};
-
-/** When the code is missing or unknown, the error `type` may still say it. */
-const KIND_BY_TYPE: Readonly<Record<string, UpstreamFailureKind>> = {
-  authentication_error: 'auth',
-  insufficient_quota: 'quota',
-  rate_limit_exceeded: 'rate_limited',
-  tokens: 'rate_limited',
-  requests: 'rate_limited',
-  server_error: 'server_error',
-};
-
-/** The kind of an upstream failure from its `code` and `type`. */
-export function failureKind(code: string | undefined, type: string | undefined): UpstreamFailureKind {
-  return (code === undefined ? undefined : KIND_BY_CODE[code]) ?? (type === undefined ? undefined : KIND_BY_TYPE[type]) ?? 'other';
+/** The end the error table gives `code`; `busy` when the service said it is overloaded (try again later). */
+export function sessionEnd(code: ErrorCode, message: string, options: { busy?: boolean; upstreamCode?: string } = {}): SessionEnd {
+  const { close, outcome } = endingFor(code, options.busy);
+  return { outcome, error: { code, message, closeCode: close, ...(options.upstreamCode === undefined ? {} : { upstreamCode: options.upstreamCode }) } };
 }
-
-/**
- * The client error code for each kind, when the upstream reported it in an `error` event (the session goes on
- * unless the code is fatal) and when a response failed because of it.
- */
-export const CLIENT_CODE: Readonly<Record<UpstreamFailureKind, { readonly event: ErrorCode; readonly response: ErrorCode }>> = {
-  auth: { event: 'upstream_auth_failed', response: 'upstream_auth_failed' },
-  rate_limited: { event: 'upstream_rate_limited', response: 'upstream_rate_limited' },
-  quota: { event: 'upstream_quota', response: 'upstream_quota' },
-  server_error: { event: 'upstream_error', response: 'upstream_failed' },
-  refused_protocol: { event: 'upstream_error', response: 'upstream_failed' },
-  other: { event: 'upstream_error', response: 'upstream_failed' },
-};
-
-/** Upstream errors caused by our own harmless requests (a cancel racing the response's end): not worth a client's attention. */
-const QUIET_UPSTREAM_ERRORS = new Set(['response_cancel_not_active']);
 
 /** What an upstream `error` event means for the session. */
 export interface ErrorEventOutcome {
@@ -81,31 +53,11 @@ export function errorEventOutcome(error: Record<string, unknown> | undefined, co
     const refusal = kind === 'auth' ? 'upstream_auth_failed' : 'upstream_error';
     return { quiet: false, upstream, ends: true, error: { code: refusal, message: `The upstream refused the session: ${message}`, upstreamCode: code } };
   }
-  const clientCode = CLIENT_CODE[kind].event;
+  const clientCode = UPSTREAM_FAILURES[kind].event;
   // The upstream's words where they help (a request it refused); the table's where they may name the organisation.
   const words = kind === 'other' || kind === 'server_error' ? { message } : {};
   return { quiet: QUIET_UPSTREAM_ERRORS.has(code), upstream, ends: ERRORS[clientCode].fatal, error: { code: clientCode, upstreamCode: code, ...words } };
 }
-
-/** The `reason` of an `AIResponseEnd` that did not complete: a closed set (docs/protocol.md). */
-export type ResponseEndReason =
-  | 'rate_limited'
-  | 'quota_exceeded'
-  | 'auth_failed'
-  | 'server_error'
-  | 'failed'
-  | 'max_output_tokens'
-  | 'content_filter'
-  | 'incomplete';
-
-const FAILED_REASON: Readonly<Record<UpstreamFailureKind, ResponseEndReason>> = {
-  auth: 'auth_failed',
-  rate_limited: 'rate_limited',
-  quota: 'quota_exceeded',
-  server_error: 'server_error',
-  refused_protocol: 'failed',
-  other: 'failed',
-};
 
 /** What the client and the log learn about a response the upstream did not complete. */
 export interface ResponseShortfall {
@@ -130,7 +82,8 @@ export function responseShortfall(response: Record<string, unknown> | undefined)
     return { reason, error: withUpstreamCode('upstream_incomplete', upstream.reason), upstream };
   }
   const kind = failureKind(upstream.code, upstream.type);
-  return { reason: FAILED_REASON[kind], error: withUpstreamCode(CLIENT_CODE[kind].response, upstream.code ?? upstream.type), upstream };
+  const spec = UPSTREAM_FAILURES[kind];
+  return { reason: spec.endReason, error: withUpstreamCode(spec.response, upstream.code ?? upstream.type), upstream };
 }
 
 function withUpstreamCode(code: ErrorCode, upstreamCode: string | undefined): ResponseShortfall['error'] {
@@ -139,47 +92,10 @@ function withUpstreamCode(code: ErrorCode, upstreamCode: string | undefined): Re
 
 /** The handshake failed: credentials refused (401/403), rate limited (429: try again later), or unreachable. */
 export function endForFailure(failure: UpstreamFailure): SessionEnd {
-  if (failure.kind === 'auth') {
-    return {
-      outcome: 'upstream_error',
-      error: { code: 'upstream_auth_failed', message: `The upstream refused the server's credentials (HTTP ${failure.status ?? 0}).` },
-    };
-  }
-  if (failure.kind === 'overloaded') {
-    return {
-      outcome: 'upstream_error',
-      error: { code: 'upstream_unavailable', message: 'The upstream is rate limiting; try again later.', closeCode: CloseCode.tryAgainLater },
-    };
-  }
-  return { outcome: 'upstream_error', error: { code: 'upstream_unavailable', message: `The upstream could not be reached: ${failure.message}.` } };
+  if (failure.kind === 'auth') return sessionEnd('upstream_auth_failed', `The upstream refused the server's credentials (HTTP ${failure.status ?? 0}).`);
+  if (failure.kind === 'overloaded') return sessionEnd('upstream_unavailable', 'The upstream is rate limiting; try again later.', { busy: true });
+  return sessionEnd('upstream_unavailable', `The upstream could not be reached: ${failure.message}.`);
 }
-
-/** Close codes the service documents or is reported to use, by name. */
-export const UpstreamClose = {
-  normal: 1000,
-  /** The session cap ("Your session hit the maximum duration of 60 minutes."), or the server going away. */
-  goingAway: 1001,
-  /** No close frame: the connection dropped. */
-  dropped: 1006,
-  policy: 1008,
-  internalError: 1011,
-  tryAgainLater: 1013,
-  /** Reported after `invalid_api_key` past the upgrade, reason `invalid_request_error.invalid_api_key`. */
-  refusedCredentials: 3000,
-  /** Reported after a refused request shape, e.g. reason `invalid_request_error.beta_api_shape_disabled`. */
-  refusedRequest: 4000,
-} as const;
-
-const CLOSE_NAMES: Readonly<Record<number, string>> = {
-  [UpstreamClose.normal]: 'normal closure',
-  [UpstreamClose.goingAway]: 'going away',
-  [UpstreamClose.dropped]: 'connection lost',
-  [UpstreamClose.policy]: 'policy violation',
-  [UpstreamClose.internalError]: 'internal error',
-  [UpstreamClose.tryAgainLater]: 'try again later',
-  [UpstreamClose.refusedCredentials]: 'credentials refused',
-  [UpstreamClose.refusedRequest]: 'request refused',
-};
 
 /** `invalid_request_error.invalid_api_key` → its type and code; undefined for a free-form reason. */
 export function parseCloseReason(reason: string): { type: string; code: string } | undefined {
@@ -193,25 +109,18 @@ export function parseCloseReason(reason: string): { type: string; code: string }
  * 1011, …) the upstream closing on us, named in the message.
  */
 export function endForClose(code: number, reason: string): SessionEnd {
-  const named = `code ${code}${CLOSE_NAMES[code] ? ` ${CLOSE_NAMES[code]}` : ''}${reason ? `: ${reason}` : ''}`;
+  const named = describeUpstreamClose(code, reason);
   const cause = parseCloseReason(reason);
   const kind = cause === undefined ? 'other' : failureKind(cause.code, cause.type);
-  if (kind === 'auth') {
-    return { outcome: 'upstream_error', error: { code: 'upstream_auth_failed', message: `The upstream refused the server's credentials (${named}).` } };
-  }
-  if (kind !== 'other') {
-    return { outcome: 'upstream_error', error: { code: CLIENT_CODE[kind].event, message: `The upstream ended the session (${named}).` } };
-  }
+  if (kind === 'auth') return sessionEnd('upstream_auth_failed', `The upstream refused the server's credentials (${named}).`);
+  if (kind !== 'other') return sessionEnd(UPSTREAM_FAILURES[kind].event, `The upstream ended the session (${named}).`);
   if (code === UpstreamClose.goingAway) {
     // The service's reason is a sentence with its own full stop.
     const said = reason.replace(/\.+$/, '') || 'maximum duration reached';
-    return { outcome: 'expired', error: { code: 'session_expired', message: `The upstream ended the session: ${said}.` } };
+    return sessionEnd('session_expired', `The upstream ended the session: ${said}.`);
   }
   if (code === UpstreamClose.tryAgainLater) {
-    return {
-      outcome: 'upstream_error',
-      error: { code: 'upstream_unavailable', message: `The upstream is overloaded; try again later (${named}).`, closeCode: CloseCode.tryAgainLater },
-    };
+    return sessionEnd('upstream_unavailable', `The upstream is overloaded; try again later (${named}).`, { busy: true });
   }
-  return { outcome: 'upstream_error', error: { code: 'upstream_closed', message: `The upstream closed the session (${named}).` } };
+  return sessionEnd('upstream_closed', `The upstream closed the session (${named}).`);
 }

@@ -5,7 +5,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseRequestTarget, type RequestTarget } from '../http/request-target.js';
-import { UPGRADE_REFUSALS, type UpgradeRefusal } from '../errors/index.js';
+import { refusalFor, type UpgradeRefusal } from '../errors/index.js';
 
 export interface GateSettings {
   /** `ALLOWED_ORIGINS` and the server's own origins. */
@@ -35,19 +35,19 @@ export type GateDecision =
  */
 export function checkUpgrade(request: IncomingMessage, settings: GateSettings, state: GateState, authenticate?: Authenticator): GateDecision {
   const target = parseRequestTarget(request.url);
-  if (target?.pathname !== '/') return refuse(UPGRADE_REFUSALS.path);
-  if (state.draining) return refuse(UPGRADE_REFUSALS.draining);
-  if (!originAllowed(request, settings.allowedOrigins)) return refuse(UPGRADE_REFUSALS.origin);
+  if (target?.pathname !== '/') return refuse(refusalFor('path'));
+  if (state.draining) return refuse(refusalFor('draining'));
+  if (!originAllowed(request, settings.allowedOrigins)) return refuse(refusalFor('origin'));
   let userId: string | undefined;
   if (authenticate) {
     const auth = authenticate(request, target);
-    if (!auth.ok) return refuse({ ...UPGRADE_REFUSALS.auth, message: auth.message });
+    if (!auth.ok) return refuse({ ...refusalFor('auth'), message: auth.message });
     userId = auth.userId;
   }
   const offered = offeredSubprotocols(request);
   const protocol = offered.find((candidate) => !candidate.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
   // Offered protocols that get no answer fail the handshake in the client (browsers, `ws`); a token is never one.
-  if (offered.length > 0 && protocol === undefined) return refuse(UPGRADE_REFUSALS.protocol);
+  if (offered.length > 0 && protocol === undefined) return refuse(refusalFor('protocol'));
   const ip = clientIp(request, settings.trustProxy);
   return { ok: true, target, ip, ...(userId === undefined ? {} : { userId }), ...(protocol === undefined ? {} : { protocol }) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allOf, type Admission, type Admitter } from '../../src/admission/index.js';
 import { connectionLimit, perKeyLimit } from '../../src/admission/local.js';
-import { UPGRADE_REFUSALS } from '../../src/errors/index.js';
+import { refusalFor } from '../../src/errors/index.js';
 
 function leaseOf(admission: Admission): { release(): void } {
   if (!admission.ok) throw new Error(`refused: ${admission.status}`);
@@ -15,7 +15,7 @@ describe('allOf', () => {
     const named = (name: string, ok: boolean): Admitter => ({
       admit: () => {
         asked.push(name);
-        return Promise.resolve(ok ? { ok: true, lease: { release: () => released.push(name) } } : { ok: false, ...UPGRADE_REFUSALS.capacity });
+        return Promise.resolve(ok ? { ok: true, lease: { release: () => released.push(name) } } : { ok: false, ...refusalFor('capacity') });
       },
     });
     expect(await allOf([named('a', true), named('b', false), named('c', true)]).admit({ ip: 'x' })).toMatchObject({ ok: false });
@@ -24,7 +24,7 @@ describe('allOf', () => {
   });
 
   it('a composite lease releases every part once', async () => {
-    const perUser = perKeyLimit(1, (request) => request.userId, UPGRADE_REFUSALS.per_ip);
+    const perUser = perKeyLimit(1, (request) => request.userId, refusalFor('per_ip'));
     const admitter = allOf([connectionLimit(5), perUser]);
     const lease = leaseOf(await admitter.admit({ ip: 'x', userId: 'alice' }));
     expect(await admitter.admit({ ip: 'y', userId: 'alice' })).toMatchObject({ ok: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Admission } from '../../src/admission/index.js';
 import { createLocalAdmitter } from '../../src/admission/local.js';
-import { UPGRADE_REFUSALS } from '../../src/errors/index.js';
+import { refusalFor } from '../../src/errors/index.js';
 
 function leaseOf(admission: Admission): { release(): void } {
   if (!admission.ok) throw new Error(`refused: ${admission.status}`);
@@ -23,8 +23,8 @@ describe('createLocalAdmitter', () => {
   it('MAX_CONNECTIONS_PER_IP: 429 for that address only, counted under capacity', async () => {
     const admitter = createLocalAdmitter({ maxConnections: 10, maxConnectionsPerIp: 1 });
     const lease = leaseOf(await admitter.admit({ ip: '10.0.0.1' }));
-    expect(await admitter.admit({ ip: '10.0.0.1' })).toEqual({ ok: false, ...UPGRADE_REFUSALS.per_ip });
-    expect(UPGRADE_REFUSALS.per_ip).toMatchObject({ status: 429, reason: 'capacity' });
+    expect(await admitter.admit({ ip: '10.0.0.1' })).toEqual({ ok: false, ...refusalFor('per_ip') });
+    expect(refusalFor('per_ip')).toMatchObject({ status: 429, reason: 'capacity' });
     leaseOf(await admitter.admit({ ip: '10.0.0.2' }));
     lease.release();
     leaseOf(await admitter.admit({ ip: '10.0.0.1' }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endForClose, endForFailure, errorEventOutcome, failureKind, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
+import { endForClose, endForFailure, errorEventOutcome, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
 
 describe('how upstream failures end a session', () => {
   it('maps handshake failures to the contract codes', () => {
@@ -34,16 +34,6 @@ describe('how upstream failures end a session', () => {
     });
     expect(endForClose(4000, 'invalid_request_error.beta_api_shape_disabled')).toMatchObject({ error: { code: 'upstream_error' } });
     expect(endForClose(3000, '')).toMatchObject({ error: { code: 'upstream_closed' } });
-  });
-});
-
-describe('the upstream code table', () => {
-  it('classifies by code, then by type', () => {
-    expect(failureKind('inference_rate_limit_exceeded', 'invalid_request_error')).toBe('rate_limited');
-    expect(failureKind('insufficient_quota', undefined)).toBe('quota');
-    expect(failureKind(undefined, 'server_error')).toBe('server_error');
-    expect(failureKind('invalid_api_key', 'invalid_request_error')).toBe('auth');
-    expect(failureKind('unknown_parameter', 'invalid_request_error')).toBe('other');
   });
 });
 
