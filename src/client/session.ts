@@ -6,10 +6,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import type { ClientErrorEvent, NamedEvent, ServerEvent, ServerEventName } from '../ws/server-events.js';
 import { samplesToPcm16 } from './wav.js';
 
-/** A JSON message from the proxy, as received. */
-export type ProxyMessage = Record<string, unknown> & { type?: unknown; name?: unknown };
+/**
+ * A JSON message from the proxy: one of its events (docs/protocol.md; the proxy is trusted to send what it documents),
+ * or a text frame that was not a JSON object with a `type`.
+ */
+export type ProxyMessage = ServerEvent | { readonly type: 'client.unparsable'; readonly text: string };
 
 export type G711Law = 'g711_ulaw' | 'g711_alaw';
 
@@ -51,7 +55,7 @@ export interface ClientSessionResult {
   readonly closeCode?: number;
   readonly closeReason: string;
   readonly messages: readonly ProxyMessage[];
-  readonly errors: readonly ProxyMessage[];
+  readonly errors: readonly ClientErrorEvent[];
   /** Number of `AIResponseEnd` events received. */
   readonly responses: number;
   /** All response audio received, in `outputFormat` (PCM16 little-endian, or G.711 bytes) at `outputRate`. */
@@ -136,14 +140,13 @@ function toStream(audio: ClientAudio): AudioStream {
 }
 
 /** Whether `message` is the proxy event `name`. */
-export function isEvent(message: ProxyMessage, name: string): boolean {
+export function isEvent<N extends ServerEventName>(message: ProxyMessage, name: N): message is NamedEvent<N> {
   return message.type === 'event' && message.name === name;
 }
 
 /** `code: message` of an `error` event. */
-export function describeError(message: ProxyMessage): string {
-  const code = typeof message.code === 'string' ? message.code : 'error';
-  return typeof message.message === 'string' ? `${code}: ${message.message}` : code;
+export function describeError(error: ClientErrorEvent): string {
+  return `${error.code}: ${error.message}`;
 }
 
 interface CloseInfo {
@@ -154,10 +157,10 @@ interface CloseInfo {
 /** The socket plus what has been received on it, with waits that fail fast when the socket closes. */
 class Conversation {
   readonly messages: ProxyMessage[] = [];
-  readonly errors: ProxyMessage[] = [];
+  readonly errors: ClientErrorEvent[] = [];
   readonly audioChunks: Buffer[] = [];
   responseEnds = 0;
-  private activeResponses = new Set<unknown>();
+  private activeResponses = new Set<string>();
   private userSpeaking = false;
   private closeInfo: CloseInfo | undefined;
   private everOpened = false;
@@ -264,14 +267,7 @@ class Conversation {
   }
 
   private onText(data: Buffer): void {
-    let message: ProxyMessage;
-    try {
-      const parsed: unknown = JSON.parse(data.toString('utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      message = parsed as ProxyMessage;
-    } catch {
-      message = { type: 'client.unparsable', text: data.toString('utf8').slice(0, 200) };
-    }
+    const message = parseProxyMessage(data.toString('utf8'));
     this.messages.push(message);
     if (message.type === 'error') this.errors.push(message);
     if (isEvent(message, 'AIResponseStart')) this.activeResponses.add(message.responseId);
@@ -322,4 +318,17 @@ class Conversation {
     this.wake = () => undefined;
     wake();
   }
+}
+
+/** One text frame from the proxy, read; never throws. */
+function parseProxyMessage(text: string): ProxyMessage {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && typeof (parsed as { type?: unknown }).type === 'string') {
+      return parsed as ServerEvent;
+    }
+  } catch {
+    // reported below
+  }
+  return { type: 'client.unparsable', text: text.slice(0, 200) };
 }

@@ -20,7 +20,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
 import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
-import { toClientSessionView, upstreamCreatesResponse, upstreamInterruptsOnSpeech } from '../upstream/session-config.js';
+import { toClientSessionView, upstreamCreatesResponse, upstreamInterruptsOnSpeech } from './session-view.js';
 import type { ClientFormats } from '../ws/query.js';
 import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
 import { ClientChannel } from './client-channel.js';
@@ -152,7 +152,7 @@ export class SessionBridge {
               this.close({ code: 'upstream_unavailable', message: 'The upstream did not open the session in time.' });
             }
           }),
-        onExpiryWarning: (graceMs) => this.guarded(() => this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' })),
+        onExpiryWarning: (graceMs) => this.guarded(() => this.out.send({ type: 'event', name: 'ServerShuttingDown', graceMs, reason: 'max_session' })),
         onExpired: () =>
           this.guarded(() =>
             this.close({ code: 'session_expired', message: `The session reached its maximum duration (${settings.maxSessionMs / 1000} s).` }),
@@ -199,7 +199,7 @@ export class SessionBridge {
   drain(graceMs: number): void {
     if (this.phase === 'closed' || this.draining) return;
     this.draining = true;
-    this.sendJson({ type: 'event', name: 'ServerShuttingDown', graceMs });
+    this.out.send({ type: 'event', name: 'ServerShuttingDown', graceMs });
     if (!this.responses.isActiveUpstream) this.close('shutdown');
   }
 
@@ -312,7 +312,7 @@ export class SessionBridge {
   private onClientMessage(message: ClientMessage): void {
     switch (message.type) {
       case 'ping':
-        this.sendJson(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
+        this.out.send(message.id === undefined ? { type: 'pong' } : { type: 'pong', id: message.id });
         return;
       case 'playback':
         this.responses.reportPlayback(message.responseId, message.playedMs);
@@ -414,18 +414,18 @@ export class SessionBridge {
         return;
       case 'input_audio_buffer.speech_started':
         this.responses.interrupt('speech');
-        this.sendJson({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
+        this.out.send({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
         return;
       case 'input_audio_buffer.speech_stopped':
         this.responses.markTurnEnded();
         if (upstreamCreatesResponse(this.effectiveSession)) this.responses.expectResponse();
-        this.sendJson({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
+        this.out.send({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
         return;
       case 'conversation.item.input_audio_transcription.delta':
-        this.sendJson({ type: 'transcriptDelta', itemId: str(event, 'item_id') ?? '', text: str(event, 'delta') ?? '' });
+        this.out.send({ type: 'transcriptDelta', itemId: str(event, 'item_id') ?? '', text: str(event, 'delta') ?? '' });
         return;
       case 'conversation.item.input_audio_transcription.completed':
-        this.sendJson({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
+        this.out.send({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
         return;
       case 'conversation.item.input_audio_transcription.failed': {
         const error = obj(event, 'error');
@@ -458,7 +458,7 @@ export class SessionBridge {
     if (this.phase === 'connecting') {
       this.phase = 'ready';
       this.deps.metrics.upstreamConnectSeconds.observe((performance.now() - this.startedAt) / 1000);
-      this.sendJson({
+      this.out.send({
         type: 'event',
         name: 'AIConnected',
         sessionId: this.id,
@@ -477,7 +477,7 @@ export class SessionBridge {
   private answerConfig(): void {
     this.configsAwaitingAnswer = 0;
     const includeInstructions = this.settings.clientConfigKeys.includes('instructions');
-    this.sendJson({ type: 'event', name: 'SessionUpdated', session: toClientSessionView(this.effectiveSession, includeInstructions) });
+    this.out.send({ type: 'event', name: 'SessionUpdated', session: toClientSessionView(this.effectiveSession, includeInstructions) });
   }
 
   private flushPending(): void {
@@ -566,10 +566,6 @@ export class SessionBridge {
     this.log.info({ code, reason }, 'upstream closed');
     const end = endForClose(code, reason);
     this.close(end.error);
-  }
-
-  private sendJson(message: Record<string, unknown>): void {
-    this.out.sendJson(message);
   }
 
   private sendError(code: ErrorCode, message?: string, upstreamCode?: string): void {

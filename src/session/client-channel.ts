@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import { clientError, type ErrorCode } from '../errors/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { ServerEvent } from '../ws/server-events.js';
 
 /** A client above the high-water mark for this many marks' worth of time has stopped reading. */
 const STALL_FACTOR = 5;
@@ -35,14 +36,15 @@ export class ClientChannel {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  sendJson(message: Record<string, unknown>): void {
-    if (this.isOpen) this.socket.send(JSON.stringify(message));
+  /** Sends one event (JSON). */
+  send(event: ServerEvent): void {
+    if (this.isOpen) this.socket.send(JSON.stringify(event));
   }
 
   /** Sends an `error` event and counts it; `fatal` when the caller is about to close, whatever the table says. */
   sendError(code: ErrorCode, message?: string, upstreamCode?: string, fatal?: boolean): void {
     this.metrics.errorsTotal.inc({ code });
-    this.sendJson({ ...clientError(code, message, upstreamCode, fatal) });
+    this.send(clientError(code, message, upstreamCode, fatal));
   }
 
   /** Sends one binary audio frame; returns false when it was dropped because the client is not reading. */

@@ -127,7 +127,7 @@ export class ResponseRelay {
     const shown = delta.length <= room ? delta : delta.slice(0, room);
     if (shown.length > 0) {
       response.text += shown;
-      this.deps.out.sendJson({ type: 'textDelta', responseId: response.id, text: shown });
+      this.deps.out.send({ type: 'textDelta', responseId: response.id, text: shown });
     }
     if (shown.length < delta.length) {
       response.textCapped = true;
@@ -164,7 +164,7 @@ export class ResponseRelay {
       ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
     });
     const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
-    this.deps.out.sendJson({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason });
+    this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason });
     if (shortfall === undefined) return undefined;
     this.deps.log.warn({ responseId: response.id, status, reason: shortfall.reason, upstream: shortfall.upstream }, 'response did not complete');
     return shortfall.error;
@@ -179,7 +179,7 @@ export class ResponseRelay {
     response.interrupted = true;
     response.reportedPlayedMs = heard;
     this.deps.metrics.interruptionsTotal.inc();
-    this.deps.out.sendJson({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
+    this.deps.out.send({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
     const upstreamCancelsItself = trigger === 'speech' && this.deps.upstreamInterruptsOnSpeech();
     if (!response.doneUpstream && !upstreamCancelsItself) this.deps.sendUpstream({ type: 'response.cancel' });
     // Until its response.done the item is still being generated: the upstream would refuse (or outgrow) a repair now.
@@ -221,7 +221,7 @@ export class ResponseRelay {
     this.activeUpstream = true;
     this.expectedUntil = 0;
     this.deps.recorder?.responseStarted(responseId);
-    this.deps.out.sendJson({ type: 'event', name: 'AIResponseStart', responseId });
+    this.deps.out.send({ type: 'event', name: 'AIResponseStart', responseId });
     return response;
   }
 
