@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInboundConverter, createOutboundConverter } from '../src/audio/converter.js';
 import { createResampler, initAudio } from '../src/audio/resampler.js';
-import { isAudioDelta, parseServerEvent } from '../src/upstream/events.js';
+import { parseEventJson } from '../src/upstream/event-json.js';
+import { readUpstreamEvent } from '../src/upstream/events.js';
 import { frameBytes, toneFrame } from './frames.js';
 import { median } from './stats.js';
 
@@ -121,9 +122,10 @@ function pipelineCosts(frameMs: number, quick: boolean): Record<string, number> 
       const text = `{"type":"input_audio_buffer.append","audio":"${upstreamFrame.toString('base64')}"}`;
       sink += Buffer.from(text).length;
     }),
-    'delta event: UTF-8 decode + parseServerEvent': time(() => {
-      const parsed = parseServerEvent(deltaBytes.toString('utf8'));
-      if (parsed.ok && isAudioDelta(parsed.event)) sink += parsed.event.delta.length;
+    'delta event: UTF-8 decode + parse + type': time(() => {
+      const parsed = parseEventJson(deltaBytes.toString('utf8'));
+      const event = parsed.ok ? readUpstreamEvent(parsed.event) : undefined;
+      if (event?.type === 'response.output_audio.delta') sink += event.delta.length;
     }),
     'delta base64 decode': time(() => {
       sink += Buffer.from(base64, 'base64').length;

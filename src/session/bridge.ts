@@ -19,7 +19,7 @@ import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import { UpstreamConnection, type UpstreamFailure } from '../upstream/connection.js';
-import { isAudioDelta, num, obj, str, type ServerEvent } from '../upstream/events.js';
+import type { EffectiveSession, ResponseBody, UpstreamErrorBody, UpstreamEvent } from '../upstream/events.js';
 import { toClientSessionView, upstreamCreatesResponse, upstreamInterruptsOnSpeech } from './session-view.js';
 import type { ClientFormats } from '../ws/query.js';
 import { parseClientMessage, type ClientMessage } from '../ws/client-messages.js';
@@ -83,7 +83,7 @@ export class SessionBridge {
   private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
   private readonly inbound: AudioConverter;
   private readonly updates: SessionUpdates;
-  private effectiveSession: Record<string, unknown> | undefined;
+  private effectiveSession: EffectiveSession | undefined;
   private configsAwaitingAnswer = 0;
   private readonly pending: PreopenQueue;
   private overflowReported = false;
@@ -399,61 +399,58 @@ export class SessionBridge {
 
   // ---- upstream → proxy ----
 
-  private onUpstreamEvent(event: ServerEvent): void {
+  private onUpstreamEvent(event: UpstreamEvent): void {
     if (this.phase === 'closed') return;
-    if (isAudioDelta(event)) {
-      this.responses.onAudioDelta(event);
-      return;
-    }
     switch (event.type) {
+      case 'response.output_audio.delta':
+        this.responses.onAudioDelta(event);
+        return;
       case 'session.created':
         if (!this.updates.started) this.sendSessionUpdate();
         return;
       case 'session.updated':
-        this.onSessionUpdated(obj(event, 'session'));
+        this.onSessionUpdated(event.session);
         return;
       case 'input_audio_buffer.speech_started':
         this.responses.interrupt('speech');
-        this.out.send({ type: 'event', name: 'AISpeechDetected', audioStartMs: num(event, 'audio_start_ms') ?? 0 });
+        this.out.send({ type: 'event', name: 'AISpeechDetected', audioStartMs: event.audio_start_ms });
         return;
       case 'input_audio_buffer.speech_stopped':
         this.responses.markTurnEnded();
         if (upstreamCreatesResponse(this.effectiveSession)) this.responses.expectResponse();
-        this.out.send({ type: 'event', name: 'AISpeechEnded', audioEndMs: num(event, 'audio_end_ms') ?? 0 });
+        this.out.send({ type: 'event', name: 'AISpeechEnded', audioEndMs: event.audio_end_ms });
         return;
       case 'conversation.item.input_audio_transcription.delta':
-        this.out.send({ type: 'transcriptDelta', itemId: str(event, 'item_id') ?? '', text: str(event, 'delta') ?? '' });
+        this.out.send({ type: 'transcriptDelta', itemId: event.item_id, text: event.delta });
         return;
       case 'conversation.item.input_audio_transcription.completed':
-        this.out.send({ type: 'event', name: 'UserTranscript', itemId: str(event, 'item_id') ?? '', text: str(event, 'transcript') ?? '' });
+        this.out.send({ type: 'event', name: 'UserTranscript', itemId: event.item_id, text: event.transcript });
         return;
-      case 'conversation.item.input_audio_transcription.failed': {
-        const error = obj(event, 'error');
-        this.sendError('upstream_error', `Transcription failed: ${str(error, 'message') ?? 'no reason given'}`, str(error, 'code') ?? 'transcription_failed');
+      case 'conversation.item.input_audio_transcription.failed':
+        this.sendError('upstream_error', `Transcription failed: ${event.error.message ?? 'no reason given'}`, event.error.code ?? 'transcription_failed');
         return;
-      }
       case 'response.created':
-        this.responses.onCreated(str(obj(event, 'response'), 'id'));
+        this.responses.onCreated(event.response.id);
         return;
       case 'response.output_item.added':
-        this.responses.onOutputItem(str(event, 'response_id'), str(obj(event, 'item'), 'id'));
+        this.responses.onOutputItem(event.response_id, event.item.id);
         return;
       case 'response.output_audio_transcript.delta':
       case 'response.output_text.delta':
-        this.responses.onTextDelta(str(event, 'response_id'), str(event, 'delta'));
+        this.responses.onTextDelta(event.response_id, event.delta);
         return;
       case 'response.done':
-        this.onResponseDone(obj(event, 'response'));
+        this.onResponseDone(event.response);
         return;
       case 'error':
-        this.onUpstreamError(event);
+        this.onUpstreamError(event.error);
         return;
-      default:
-        this.log.trace({ type: event.type }, 'upstream event not relayed');
+      case 'unread':
+        this.log.trace({ type: event.name }, 'upstream event not relayed');
     }
   }
 
-  private onSessionUpdated(session: Record<string, unknown> | undefined): void {
+  private onSessionUpdated(session: EffectiveSession): void {
     this.effectiveSession = session;
     if (this.phase === 'connecting') {
       this.phase = 'ready';
@@ -489,7 +486,7 @@ export class SessionBridge {
     }
   }
 
-  private onResponseDone(done: Record<string, unknown> | undefined): void {
+  private onResponseDone(done: ResponseBody): void {
     const failed = this.responses.onDone(done);
     if (failed !== undefined) this.reportUpstreamError(failed);
     if (this.phase === 'closed') return;
@@ -511,8 +508,8 @@ export class SessionBridge {
     else this.sendError(error.code, error.message, error.upstreamCode);
   }
 
-  private onUpstreamError(event: ServerEvent): void {
-    const outcome = errorEventOutcome(obj(event, 'error'), this.phase === 'connecting');
+  private onUpstreamError(error: UpstreamErrorBody): void {
+    const outcome = errorEventOutcome(error, this.phase === 'connecting');
     const { code, type, message } = outcome.upstream;
     if (outcome.quiet) {
       this.log.debug({ upstreamCode: code }, 'harmless upstream error');

@@ -11,7 +11,7 @@ import type { Logger } from '../logger/index.js';
 import { RESPONSE_STATUSES, type Metrics, type ResponseStatus } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import type { ErrorCode } from '../errors/index.js';
-import { str, type AudioDeltaEvent } from '../upstream/events.js';
+import type { AudioDeltaEvent, ResponseBody } from '../upstream/events.js';
 import type { ClientChannel } from './client-channel.js';
 import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type ItemRepair, type TrackedResponse } from './response-tracker.js';
 import { responseShortfall } from './upstream-outcomes.js';
@@ -115,7 +115,7 @@ export class ResponseRelay {
     }
     const audio = Buffer.from(event.delta, 'base64');
     response.itemId ??= event.item_id;
-    response.contentIndex = typeof event.content_index === 'number' ? event.content_index : 0;
+    response.contentIndex = event.content_index;
     this.deps.recorder?.responseAudio(response.id, audio);
     this.deliver(response, audio.length, response.converter.push(audio));
   }
@@ -140,10 +140,10 @@ export class ResponseRelay {
   }
 
   /** The upstream's `response.done`; returns the error the client is owed when the response failed or stopped short. */
-  onDone(done: Record<string, unknown> | undefined): ResponseError | undefined {
+  onDone(done: ResponseBody): ResponseError | undefined {
     this.activeUpstream = false;
     this.expectedUntil = 0;
-    const responseId = str(done, 'id');
+    const responseId = done.id;
     if (this.heldRepair !== undefined && this.heldRepair.response.id === responseId) {
       // Its item (if any came) is final now; it may have been added after the interruption.
       this.sendRepair(itemRepair(this.heldRepair.response, this.heldRepair.heardMs));
@@ -155,7 +155,7 @@ export class ResponseRelay {
     if (!response.interrupted) this.deliver(response, 0, response.converter.flush());
     // An interrupted response ended for the user when it was interrupted, whatever the upstream managed to finish.
     const shortfall = response.interrupted ? undefined : responseShortfall(done);
-    const status = response.interrupted ? 'cancelled' : doneStatus(str(done, 'status'));
+    const status = response.interrupted ? 'cancelled' : doneStatus(done.status);
     this.deps.metrics.responsesTotal.inc({ status });
     this.deps.recorder?.responseEnded(response.id, {
       status,

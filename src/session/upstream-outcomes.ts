@@ -15,7 +15,7 @@ import {
   type ResponseEndReason,
 } from '../errors/upstream-failures.js';
 import type { UpstreamFailure } from '../upstream/connection.js';
-import { obj, str } from '../upstream/events.js';
+import type { ResponseBody, UpstreamErrorBody } from '../upstream/events.js';
 
 /** How a session ends for a failure: its outcome, and the fatal error and close code the client gets (the error table's). */
 export interface SessionEnd {
@@ -41,10 +41,10 @@ export interface ErrorEventOutcome {
 }
 
 /** Reads an upstream `error` event's body; `connecting` until the session is configured. */
-export function errorEventOutcome(error: Record<string, unknown> | undefined, connecting: boolean): ErrorEventOutcome {
-  const type = str(error, 'type');
-  const code = str(error, 'code') ?? type ?? 'unknown';
-  const message = str(error, 'message') ?? 'The upstream reported an error.';
+export function errorEventOutcome(error: UpstreamErrorBody, connecting: boolean): ErrorEventOutcome {
+  const type = error.type;
+  const code = error.code ?? type ?? 'unknown';
+  const message = error.message ?? 'The upstream reported an error.';
   const upstream = { type, code, message };
   const kind = failureKind(code, type);
   // While connecting the proxy has sent nothing but its session.update: any error refuses the session (some
@@ -71,12 +71,12 @@ export interface ResponseShortfall {
  * For a `response.done` whose status is `failed` or `incomplete`, the reason and error to report; undefined for any
  * other status. Its strings arrive scrubbed and bounded (`upstream/redact.ts`, at the connection).
  */
-export function responseShortfall(response: Record<string, unknown> | undefined): ResponseShortfall | undefined {
-  const status = str(response, 'status');
+export function responseShortfall(response: ResponseBody): ResponseShortfall | undefined {
+  const status = response.status;
   if (status !== 'failed' && status !== 'incomplete') return undefined;
-  const details = obj(response, 'status_details');
-  const failure = obj(details, 'error');
-  const upstream = { type: str(failure, 'type'), code: str(failure, 'code'), reason: str(details, 'reason'), message: str(failure, 'message') };
+  const details = response.status_details;
+  const failure = details?.error;
+  const upstream = { type: failure?.type, code: failure?.code, reason: details?.reason, message: failure?.message };
   if (status === 'incomplete') {
     const reason = upstream.reason === 'max_output_tokens' || upstream.reason === 'content_filter' ? upstream.reason : 'incomplete';
     return { reason, error: withUpstreamCode('upstream_incomplete', upstream.reason), upstream };

@@ -4,7 +4,8 @@
  */
 import WebSocket from 'ws';
 import type { UpstreamConfig } from '../config/index.js';
-import { parseServerEvent, type ServerEvent } from './events.js';
+import { parseEventJson } from './event-json.js';
+import { readUpstreamEvent, type UpstreamEvent } from './events.js';
 import { createUpstreamScrubber, type UpstreamScrubber } from './redact.js';
 
 export type UpstreamFailureKind = 'auth' | 'overloaded' | 'unavailable';
@@ -19,7 +20,7 @@ export interface UpstreamFailure {
 /** Every string an upstream sends reaches these handlers scrubbed of credentials (see `redact.ts`). */
 export interface UpstreamHandlers {
   onOpen(): void;
-  onEvent(event: ServerEvent): void;
+  onEvent(event: UpstreamEvent): void;
   /** A frame that is not a JSON event with a type. */
   onMalformed(reason: string): void;
   onFailure(failure: UpstreamFailure): void;
@@ -68,8 +69,8 @@ export class UpstreamConnection {
         this.handlers.onMalformed('binary frame');
         return;
       }
-      const parsed = parseServerEvent(data.toString('utf8'));
-      if (parsed.ok) this.handlers.onEvent(this.scrubber.event(parsed.event));
+      const parsed = parseEventJson(data.toString('utf8'));
+      if (parsed.ok) this.handlers.onEvent(readUpstreamEvent(this.scrubber.event(parsed.event)));
       else this.handlers.onMalformed(parsed.reason);
     });
     this.socket.on('unexpected-response', (_request, response) => {

@@ -1,108 +1,205 @@
 /**
- * Parsing of upstream (OpenAI Realtime GA) server events.
- *
- * Audio deltas are tens of kilobytes of base64 inside JSON. Parsing them whole with `JSON.parse` costs a copy of
- * the payload into a JS string property plus the object; instead the `delta` string is located with `indexOf`,
- * sliced out, and only the small remainder of the event is parsed.
+ * The upstream (OpenAI Realtime GA) events the proxy reads, as one discriminated union with the GA names and
+ * fields, each read once from the untrusted JSON here: past this file nothing looks a field up by name. An event the
+ * proxy does not read, or one too malformed to act on, is `unread`. The audio delta is typed in place (no copy, no
+ * new object): it passes here on every frame.
  */
-
-/** Older (beta) event names some servers still send, mapped to their GA names. Input only: we never send them. */
-export const BETA_EVENT_ALIASES: Readonly<Record<string, string>> = {
-  'response.audio.delta': 'response.output_audio.delta',
-  'response.audio.done': 'response.output_audio.done',
-  'response.audio_transcript.delta': 'response.output_audio_transcript.delta',
-  'response.audio_transcript.done': 'response.output_audio_transcript.done',
-  'response.text.delta': 'response.output_text.delta',
-  'response.text.done': 'response.output_text.done',
-  'conversation.item.created': 'conversation.item.added',
-};
-
-/** A parsed server event. Fields are read with the accessors below: upstream input is untrusted. */
-export interface ServerEvent {
-  readonly type: string;
-  readonly [key: string]: unknown;
-}
+import { isObject, type RawEvent } from './event-json.js';
 
 /** An audio delta with its payload still base64 (decoded only when needed). */
-export interface AudioDeltaEvent extends ServerEvent {
+export interface AudioDeltaEvent {
   readonly type: 'response.output_audio.delta';
   readonly response_id: string;
   readonly item_id: string;
+  /** 0 when the upstream left it out. */
   readonly content_index: number;
   readonly delta: string;
 }
 
-export type ParseResult = { readonly ok: true; readonly event: ServerEvent } | { readonly ok: false; readonly reason: string };
-
-const DELTA_KEY = '"delta":"';
-/** Events smaller than this are parsed whole: the slicing only pays off for audio-sized payloads. */
-const FAST_PATH_MIN_CHARS = 1024;
-
-/** Parses one upstream text frame; never throws. */
-export function parseServerEvent(text: string): ParseResult {
-  const event = text.length >= FAST_PATH_MIN_CHARS ? parseWithLargeDelta(text) : parseWhole(text);
-  if (event === undefined) return { ok: false, reason: 'malformed JSON' };
-  if (typeof event.type !== 'string') return { ok: false, reason: 'event without a type' };
-  const alias = BETA_EVENT_ALIASES[event.type];
-  return { ok: true, event: alias === undefined ? event : { ...event, type: alias } };
+/** The body of an upstream `error` (an error event's, a failed transcription's, a failed response's). */
+export interface UpstreamErrorBody {
+  readonly type?: string;
+  readonly code?: string;
+  readonly message?: string;
 }
 
-/** True for an audio delta with the fields the bridge needs. */
-export function isAudioDelta(event: ServerEvent): event is AudioDeltaEvent {
-  return (
-    event.type === 'response.output_audio.delta' &&
-    typeof event.delta === 'string' &&
-    typeof event.response_id === 'string' &&
-    typeof event.item_id === 'string'
-  );
+/** Token counts as the service reports them (`usage`): numbers, nested by kind; nothing else is kept. */
+export interface Counts {
+  readonly [name: string]: number | Counts;
 }
 
-function parseWhole(text: string): ServerEvent | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? (value as ServerEvent) : undefined;
-  } catch {
-    return undefined;
+/** The `response` of a `response.done`: only what the proxy reads. */
+export interface ResponseBody {
+  readonly id?: string;
+  readonly status?: string;
+  readonly status_details?: { readonly type?: string; readonly reason?: string; readonly error?: UpstreamErrorBody };
+  readonly usage?: Counts;
+}
+
+/** Turn detection in effect, as `session.updated` reports it. */
+export interface TurnDetectionInEffect {
+  readonly type?: string;
+  readonly threshold?: number;
+  readonly prefix_padding_ms?: number;
+  readonly silence_duration_ms?: number;
+  readonly eagerness?: string;
+  readonly create_response?: boolean;
+  readonly interrupt_response?: boolean;
+}
+
+/** The session in effect, as `session.updated` reports it: only what the proxy reads. */
+export interface EffectiveSession {
+  readonly instructions?: string;
+  readonly output_modalities?: readonly string[];
+  readonly audio?: {
+    readonly input?: {
+      readonly turn_detection?: TurnDetectionInEffect;
+      readonly transcription?: { readonly model?: string; readonly language?: string };
+    };
+    readonly output?: { readonly voice?: string; readonly speed?: number };
+  };
+}
+
+export type UpstreamEvent =
+  | AudioDeltaEvent
+  | { readonly type: 'session.created' }
+  | { readonly type: 'session.updated'; readonly session: EffectiveSession }
+  | { readonly type: 'input_audio_buffer.speech_started'; readonly audio_start_ms: number }
+  | { readonly type: 'input_audio_buffer.speech_stopped'; readonly audio_end_ms: number }
+  | { readonly type: 'conversation.item.input_audio_transcription.delta'; readonly item_id: string; readonly delta: string }
+  | {
+      readonly type: 'conversation.item.input_audio_transcription.completed';
+      readonly item_id: string;
+      readonly transcript: string;
+      readonly usage?: Counts;
+    }
+  | { readonly type: 'conversation.item.input_audio_transcription.failed'; readonly error: UpstreamErrorBody }
+  | { readonly type: 'response.created'; readonly response: { readonly id: string } }
+  | { readonly type: 'response.output_item.added'; readonly response_id?: string; readonly item: { readonly id?: string } }
+  | { readonly type: 'response.output_audio_transcript.delta' | 'response.output_text.delta'; readonly response_id?: string; readonly delta: string }
+  | { readonly type: 'response.done'; readonly response: ResponseBody }
+  | { readonly type: 'error'; readonly error: UpstreamErrorBody }
+  /** An event the proxy does not act on (`name` is its type), or one without the fields it would need. */
+  | { readonly type: 'unread'; readonly name: string };
+
+/** Types a parsed (and scrubbed) upstream event; what it cannot use becomes `unread`. Never throws. */
+export function readUpstreamEvent(raw: RawEvent): UpstreamEvent {
+  switch (raw.type) {
+    case 'response.output_audio.delta':
+      if (typeof raw.delta !== 'string' || typeof raw.response_id !== 'string' || typeof raw.item_id !== 'string') return unread(raw);
+      // Typed in place: the object is ours (fresh from JSON.parse), and the frame path allocates nothing more.
+      if (typeof raw.content_index !== 'number') raw.content_index = 0;
+      return raw as unknown as AudioDeltaEvent;
+    case 'session.created':
+      return { type: raw.type };
+    case 'session.updated':
+      return { type: raw.type, session: readSession(raw.session) };
+    case 'input_audio_buffer.speech_started':
+      return { type: raw.type, audio_start_ms: num(raw, 'audio_start_ms') ?? 0 };
+    case 'input_audio_buffer.speech_stopped':
+      return { type: raw.type, audio_end_ms: num(raw, 'audio_end_ms') ?? 0 };
+    case 'conversation.item.input_audio_transcription.delta':
+      return { type: raw.type, item_id: str(raw, 'item_id') ?? '', delta: str(raw, 'delta') ?? '' };
+    case 'conversation.item.input_audio_transcription.completed':
+      return { type: raw.type, item_id: str(raw, 'item_id') ?? '', transcript: str(raw, 'transcript') ?? '', usage: isObject(raw.usage) ? readCounts(raw.usage) : undefined };
+    case 'conversation.item.input_audio_transcription.failed':
+    case 'error':
+      return { type: raw.type, error: readError(raw.error) };
+    case 'response.created': {
+      const id = str(raw.response, 'id');
+      return id === undefined ? unread(raw) : { type: raw.type, response: { id } };
+    }
+    case 'response.output_item.added':
+      return { type: raw.type, response_id: str(raw, 'response_id'), item: { id: str(raw.item, 'id') } };
+    case 'response.output_audio_transcript.delta':
+    case 'response.output_text.delta': {
+      const delta = str(raw, 'delta');
+      return delta === undefined ? unread(raw) : { type: raw.type, response_id: str(raw, 'response_id'), delta };
+    }
+    case 'response.done':
+      return { type: raw.type, response: readResponse(raw.response) };
+    default:
+      return unread(raw);
   }
 }
 
-function parseWithLargeDelta(text: string): ServerEvent | undefined {
-  const keyAt = text.indexOf(DELTA_KEY);
-  if (keyAt < 0) return parseWhole(text);
-  const start = keyAt + DELTA_KEY.length;
-  const end = text.indexOf('"', start);
-  if (end < 0) return undefined;
-  const delta = text.slice(start, end);
-  // Base64 never needs escaping; an escape means this is not a plain base64 string, so take the slow, exact path.
-  if (delta.includes('\\')) return parseWhole(text);
-  const rest = parseWhole(`${text.slice(0, start)}${text.slice(end)}`);
-  if (rest === undefined) return undefined;
-  // A fresh object from JSON.parse, ours alone: setting the field is cheaper than copying the event around it.
-  (rest as Record<string, unknown>).delta = delta;
-  return rest;
+/** The `response` of a `response.done` (also for tests that build one). */
+export function readResponse(value: unknown): ResponseBody {
+  if (!isObject(value)) return {};
+  const details = value.status_details;
+  return {
+    id: str(value, 'id'),
+    status: str(value, 'status'),
+    status_details: isObject(details)
+      ? { type: str(details, 'type'), reason: str(details, 'reason'), error: isObject(details.error) ? readError(details.error) : undefined }
+      : undefined,
+    usage: isObject(value.usage) ? readCounts(value.usage) : undefined,
+  };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** An upstream error body; a missing one is empty (every field is optional). */
+export function readError(value: unknown): UpstreamErrorBody {
+  return { type: str(value, 'type'), code: str(value, 'code'), message: str(value, 'message') };
 }
 
-/** Reads a string field, or undefined. */
-export function str(source: unknown, key: string): string | undefined {
-  if (!isObject(source)) return undefined;
-  const value = source[key];
+function readSession(value: unknown): EffectiveSession {
+  if (!isObject(value)) return {};
+  const audio = isObject(value.audio) ? value.audio : {};
+  const input = isObject(audio.input) ? audio.input : undefined;
+  const output = isObject(audio.output) ? audio.output : undefined;
+  const modalities = value.output_modalities;
+  return {
+    instructions: str(value, 'instructions'),
+    output_modalities: Array.isArray(modalities) && modalities.every((m) => typeof m === 'string') ? (modalities) : undefined,
+    audio: {
+      input: input === undefined ? undefined : { turn_detection: readTurnDetection(input.turn_detection), transcription: readTranscription(input.transcription) },
+      output: output === undefined ? undefined : { voice: str(output, 'voice'), speed: num(output, 'speed') },
+    },
+  };
+}
+
+function readTurnDetection(turn: unknown): TurnDetectionInEffect | undefined {
+  if (!isObject(turn)) return undefined;
+  return {
+    type: str(turn, 'type'),
+    threshold: num(turn, 'threshold'),
+    prefix_padding_ms: num(turn, 'prefix_padding_ms'),
+    silence_duration_ms: num(turn, 'silence_duration_ms'),
+    eagerness: str(turn, 'eagerness'),
+    create_response: bool(turn, 'create_response'),
+    interrupt_response: bool(turn, 'interrupt_response'),
+  };
+}
+
+function readTranscription(transcription: unknown): { model?: string; language?: string } | undefined {
+  return isObject(transcription) ? { model: str(transcription, 'model'), language: str(transcription, 'language') } : undefined;
+}
+
+/** The numbers of a usage object, however nested (bounded depth: it is untrusted). */
+function readCounts(value: Record<string, unknown>, depth = 0): Counts {
+  const counts: Record<string, number | Counts> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (typeof field === 'number' && Number.isFinite(field)) counts[key] = field;
+    else if (isObject(field) && depth < 3) counts[key] = readCounts(field, depth + 1);
+  }
+  return counts;
+}
+
+function unread(raw: RawEvent): UpstreamEvent {
+  return { type: 'unread', name: raw.type };
+}
+
+function str(source: unknown, key: string): string | undefined {
+  const value = isObject(source) ? source[key] : undefined;
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Reads a finite number field, or undefined. */
-export function num(source: unknown, key: string): number | undefined {
-  if (!isObject(source)) return undefined;
-  const value = source[key];
+function num(source: unknown, key: string): number | undefined {
+  const value = isObject(source) ? source[key] : undefined;
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** Reads an object field, or undefined. */
-export function obj(source: unknown, key: string): Record<string, unknown> | undefined {
-  if (!isObject(source)) return undefined;
-  const value = source[key];
-  return isObject(value) ? value : undefined;
+function bool(source: unknown, key: string): boolean | undefined {
+  const value = isObject(source) ? source[key] : undefined;
+  return typeof value === 'boolean' ? value : undefined;
 }

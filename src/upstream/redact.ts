@@ -11,7 +11,7 @@
  * through those two paths (a handshake response body, a raw frame) must not be passed on at all, or only through
  * `text()`.
  */
-import type { ServerEvent } from './events.js';
+import type { RawEvent } from './event-json.js';
 
 /** Strings inside `error` and `status_details` objects, and close reasons, are cut to this many characters. */
 export const MAX_DIAGNOSTIC_CHARS = 500;
@@ -29,7 +29,7 @@ export interface UpstreamScrubber {
    * Scrubs every string of a freshly parsed event in place (the audio payload excepted) and cuts the strings inside
    * `error` and `status_details` objects to MAX_DIAGNOSTIC_CHARS. Never throws, however deep the event.
    */
-  event(event: ServerEvent): ServerEvent;
+  event(event: RawEvent): RawEvent;
   /** One upstream string, scrubbed and cut to `maxChars`. */
   text(text: string, maxChars?: number): string;
 }

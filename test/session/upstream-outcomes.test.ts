@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readResponse, type ResponseBody } from '../../src/upstream/events.js';
 import { endForClose, endForFailure, errorEventOutcome, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
 
 describe('how upstream failures end a session', () => {
@@ -68,7 +69,7 @@ describe('upstream error events', () => {
 });
 
 describe('responses that did not complete', () => {
-  const failed = (error: Record<string, unknown>): Record<string, unknown> => ({ id: 'r', status: 'failed', status_details: { type: 'failed', error } });
+  const failed = (error: Record<string, unknown>): ResponseBody => readResponse({ id: 'r', status: 'failed', status_details: { type: 'failed', error } });
 
   it('a failed response names its reason and the client error, and keeps the upstream words for the log', () => {
     expect(responseShortfall(failed({ type: 'invalid_request_error', code: 'inference_rate_limit_exceeded', message: 'Rate limit reached for org-1' }))).toEqual({
@@ -82,7 +83,7 @@ describe('responses that did not complete', () => {
   });
 
   it('an incomplete response names max_output_tokens or content_filter', () => {
-    const incomplete = (reason: string): Record<string, unknown> => ({ status: 'incomplete', status_details: { type: 'incomplete', reason } });
+    const incomplete = (reason: string): ResponseBody => readResponse({ status: 'incomplete', status_details: { type: 'incomplete', reason } });
     expect(responseShortfall(incomplete('max_output_tokens'))).toMatchObject({ reason: 'max_output_tokens', error: { code: 'upstream_incomplete', upstreamCode: 'max_output_tokens' } });
     expect(responseShortfall(incomplete('content_filter'))).toMatchObject({ reason: 'content_filter' });
     expect(responseShortfall(incomplete('something_new'))).toMatchObject({ reason: 'incomplete' });
