@@ -16,6 +16,7 @@ import { clientError, CloseCode, endingFor, refusalFor, type UpgradeRefusal } fr
 import { buildInfo, serverUrls } from './http/info.js';
 import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
+import type { StoreHealth } from './shared-store/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   readonly headersTimeoutMs?: number;
   /** Who may open a session. Default: MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP counted in this process. */
   readonly admitter?: Admitter;
+  /** The state of the store the admitter shares limits in (REDIS_URL), for `/ready` and `/health`. */
+  readonly storeHealth?: () => StoreHealth;
   /** When this process is one of a cluster's workers: the whole server, as the primary sees it. */
   readonly cluster?: ClusterMember;
 }
@@ -44,6 +47,7 @@ export interface ClusterMember {
   readonly workers: number;
   /** The emulator the primary runs for UPSTREAM=local, shared by every worker. */
   readonly emulatorUrl?: string;
+  /** The whole server, the shared store's state included when REDIS_URL is set. */
   status(): Promise<ServerStatus>;
   /** The Prometheus text of every worker, aggregated. */
   metricsText(): Promise<string>;
@@ -97,6 +101,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const sessionsChanged = (): void => cluster?.sessionsChanged(sessions.size);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
+  const storeHealth = options.storeHealth;
+  const localStatus = (): ServerStatus => ({
+    activeSessions: sessions.size,
+    startedAt,
+    workers: { running: 1, configured: 1 },
+    ...(storeHealth === undefined ? {} : { sharedStore: storeHealth() }),
+  });
   // The server's own origins join the allow-list once the port is bound (below).
   let gateSettings: GateSettings = { allowedOrigins: config.allowedOrigins, trustProxy: config.limits.trustProxy };
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
@@ -105,9 +116,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     { headersTimeout, requestTimeout: Math.max(headersTimeout, 30_000), connectionsCheckingInterval: Math.min(1000, headersTimeout / 2) },
     createHttpHandler({
       draining: () => draining,
-      status: cluster
-        ? () => cluster.status()
-        : () => Promise.resolve({ activeSessions: sessions.size, startedAt, workers: { running: 1, configured: 1 } }),
+      status: cluster ? () => cluster.status() : () => Promise.resolve(localStatus()),
+      ...(config.sharedStore === null
+        ? {}
+        : { sharedStore: cluster ? async () => (await cluster.status()).sharedStore : () => Promise.resolve(storeHealth?.()) }),
       info,
       metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
       publicDir: PUBLIC_DIR,

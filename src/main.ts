@@ -44,13 +44,17 @@ async function main(): Promise<void> {
 
 /** WORKERS=1: this process serves every client. */
 async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
-  const { startServer } = await import('./app.js');
-  const server = await startServer(config, await serverOptions(config, logger));
+  const [{ startServer }, { openAdmission }] = await Promise.all([import('./app.js'), import('./admission/server-admission.js')]);
+  const options = await serverOptions(config, logger);
+  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry: options.metrics.registry });
+  const { admitter, storeHealth } = admission;
+  const server = await startServer(config, { ...options, admitter, ...(storeHealth === undefined ? {} : { storeHealth }) });
   logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
   onShutdownSignals({
     drain: (signal) => {
       logger.info({ signal }, 'shutdown requested');
-      drainThenExit(() => server.close(), config.shutdownGraceMs, logger);
+      // The sessions' leases are released as they close; the store's connection goes after the last.
+      drainThenExit(() => server.close().then(() => admission.close()), config.shutdownGraceMs, logger);
     },
     force: (signal) => {
       logger.warn({ signal }, 'second interrupt: stopping at once');

@@ -5,13 +5,16 @@ import { allOf, leaseOf, type Admitter, type AdmissionRequest } from './index.js
 export interface ConnectionLimits {
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
+  /** 0 or absent: no per-user limit. */
+  readonly maxSessionsPerUser?: number;
 }
 
-/** MAX_CONNECTIONS then MAX_CONNECTIONS_PER_IP, counted in this process. */
+/** MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, then MAX_SESSIONS_PER_USER (when set), counted in this process. */
 export function createLocalAdmitter(limits: ConnectionLimits): Admitter {
   return allOf([
     connectionLimit(limits.maxConnections),
     perKeyLimit(limits.maxConnectionsPerIp, (request) => request.ip, refusalFor('per_ip')),
+    ...(limits.maxSessionsPerUser ? [perKeyLimit(limits.maxSessionsPerUser, (request) => request.userId, refusalFor('per_user'))] : []),
   ]);
 }
 

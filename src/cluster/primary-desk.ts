@@ -4,8 +4,8 @@
  * aggregated metrics, and the primary's own metrics (restarts, workers serving).
  */
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import { createLocalAdmitter, type ConnectionLimits } from '../admission/local.js';
 import { LeaseBook } from '../admission/remote.js';
+import type { ServerAdmission } from '../admission/server-admission.js';
 import type { ServerStatus } from '../http/routes.js';
 import type { Answers, Question } from './messages.js';
 
@@ -13,27 +13,32 @@ export class PrimaryDesk {
   private readonly leases: LeaseBook;
   /** Sessions per worker slot, as each worker last reported. */
   private readonly sessions = new Map<number, number>();
-  private readonly registry = new Registry();
-  private readonly restarts = new Counter({
-    name: 'audio_proxy_worker_restarts_total',
-    help: 'Workers that died and were replaced (crashes, kills, unexpected exits).',
-    registers: [this.registry],
-  });
-  private readonly running = new Gauge({ name: 'audio_proxy_workers_running', help: 'Workers serving now.', registers: [this.registry] });
-  private readonly workerSessions = new Gauge({
-    name: 'audio_proxy_worker_sessions_active',
-    help: 'Client sessions open now, per worker slot (shows an uneven spread; the total is audio_proxy_sessions_active).',
-    labelNames: ['worker'],
-    registers: [this.registry],
-  });
+  private readonly restarts: Counter;
+  private readonly running: Gauge;
+  private readonly workerSessions: Gauge;
   private serving = 0;
 
+  /** `registry` holds the primary's own metrics (the shared store's among them). */
   constructor(
-    limits: ConnectionLimits,
+    private readonly admission: Pick<ServerAdmission, 'admitter' | 'storeHealth'>,
     private readonly configured: number,
+    private readonly registry = new Registry(),
     private readonly startedAt = Date.now(),
   ) {
-    this.leases = new LeaseBook(createLocalAdmitter(limits));
+    this.leases = new LeaseBook(admission.admitter);
+    const registers = [registry];
+    this.restarts = new Counter({
+      name: 'audio_proxy_worker_restarts_total',
+      help: 'Workers that died and were replaced (crashes, kills, unexpected exits).',
+      registers,
+    });
+    this.running = new Gauge({ name: 'audio_proxy_workers_running', help: 'Workers serving now.', registers });
+    this.workerSessions = new Gauge({
+      name: 'audio_proxy_worker_sessions_active',
+      help: 'Client sessions open now, per worker slot (shows an uneven spread; the total is audio_proxy_sessions_active).',
+      labelNames: ['worker'],
+      registers,
+    });
     for (let slot = 0; slot < configured; slot += 1) this.sessionsChanged(slot, 0);
   }
 
@@ -83,6 +88,12 @@ export class PrimaryDesk {
   status(): ServerStatus {
     let activeSessions = 0;
     for (const count of this.sessions.values()) activeSessions += count;
-    return { activeSessions, startedAt: this.startedAt, workers: { running: this.serving, configured: this.configured } };
+    const store = this.admission.storeHealth?.();
+    return {
+      activeSessions,
+      startedAt: this.startedAt,
+      workers: { running: this.serving, configured: this.configured },
+      ...(store === undefined ? {} : { sharedStore: store }),
+    };
   }
 }

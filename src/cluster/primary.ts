@@ -6,6 +6,8 @@
  * workers share, so a demo behaves the same with one worker or many.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { Registry } from 'prom-client';
+import { openAdmission } from '../admission/server-admission.js';
 import type { Config } from '../config/index.js';
 import { createEmulator, type Emulator } from '../emulator/index.js';
 import { serverUrls } from '../http/info.js';
@@ -37,7 +39,10 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
     emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
     logger.warn({ url: emulator.url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
   }
-  const desk = new PrimaryDesk(config.limits, workers);
+  // The primary holds the one shared-store client of this instance: every admission already comes through it.
+  const registry = new Registry();
+  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry });
+  const desk = new PrimaryDesk(admission, workers, registry);
   const collector = new MetricsCollector();
   const slots = Array.from({ length: workers }, (_, index): Slot => ({ index, backoff: new RestartBackoff(), forkedAt: 0, serving: false }));
   let phase: 'starting' | 'serving' | 'draining' = 'starting';
@@ -141,6 +146,7 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   const finish = async (): Promise<void> => {
     if (finishing) return;
     finishing = true;
+    await admission.close();
     await emulator?.close();
     logger.info({ exitCode }, 'stopped');
     exitAfterLogs(exitCode);

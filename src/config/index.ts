@@ -8,6 +8,7 @@ import { EnvReader } from './env-reader.js';
 export type UpstreamKind = 'openai' | 'azure' | 'local';
 export type TurnDetectionMode = 'server_vad' | 'semantic_vad' | 'none';
 export type SaveAudioMode = 'off' | 'response' | 'both';
+export type StoreFailureMode = 'open' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface UpstreamConfig {
@@ -35,6 +36,16 @@ export interface SessionDefaults {
   readonly clientTranscriptionModel: string | null;
 }
 
+/** The store that several instances share their limits in (Redis). */
+export interface SharedStoreConfig {
+  /** `redis://` or `rediss://`; may hold a password: never log or expose. */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly failureMode: StoreFailureMode;
+  /** Lifetime of a session lease without renewal: how long a dead instance's leases keep counting. */
+  readonly leaseTtlMs: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -53,9 +64,13 @@ export interface Config {
   readonly saveAudio: SaveAudioMode;
   readonly audioOutputDir: string;
   readonly auth: { readonly token: string | null; readonly secret: string | null };
+  /** Null: every limit is counted in this server alone (REDIS_URL unset). */
+  readonly sharedStore: SharedStoreConfig | null;
   readonly limits: {
     readonly maxConnections: number;
     readonly maxConnectionsPerIp: number;
+    /** Sessions per user (the signed token's `sub`) at once; 0: no limit. */
+    readonly maxSessionsPerUser: number;
     readonly trustProxy: boolean;
     readonly maxSessionSeconds: number;
     readonly idleTimeoutSeconds: number;
@@ -143,9 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     saveAudio: r.oneOf<SaveAudioMode>('SAVE_AUDIO', 'off', ['off', 'response', 'both']),
     audioOutputDir: r.string('AUDIO_OUTPUT_DIR', 'openai_audio_output'),
     auth: { token: r.secret('PROXY_AUTH_TOKEN'), secret: r.secret('PROXY_AUTH_SECRET') },
+    sharedStore: readSharedStore(r),
     limits: {
       maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
       maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),
+      maxSessionsPerUser: r.int('MAX_SESSIONS_PER_USER', 0, 0, 100000),
       trustProxy: r.bool('TRUST_PROXY', false),
       maxSessionSeconds: r.int('MAX_SESSION_SECONDS', 3600, 1, 86400),
       idleTimeoutSeconds: r.int('IDLE_TIMEOUT_SECONDS', 300, 1, 86400),
@@ -163,6 +180,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (config.auth.token && config.auth.secret) {
     r.problem('PROXY_AUTH_TOKEN', 'and PROXY_AUTH_SECRET are mutually exclusive; set one');
   }
+  if (config.limits.maxSessionsPerUser > 0 && config.auth.secret === null) {
+    r.problem('MAX_SESSIONS_PER_USER', "needs PROXY_AUTH_SECRET: a user is a signed token's sub, and without one no session has a user");
+  }
   if (config.auth.secret !== null && config.auth.secret.length < 32) {
     r.problem('PROXY_AUTH_SECRET', 'must be at least 32 characters');
   }
@@ -170,6 +190,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const errors = r.problems;
   const variables = [...r.names];
   return errors.length > 0 ? { ok: false, errors, variables } : { ok: true, config: deepFreeze(config), variables };
+}
+
+/** REDIS_URL and its companions (read even when it is unset, so every name is known and validated). */
+function readSharedStore(r: EnvReader): SharedStoreConfig | null {
+  const url = r.secret('REDIS_URL');
+  const keyPrefix = r.string('REDIS_KEY_PREFIX', 'voice-proxy:');
+  const failureMode = r.oneOf<StoreFailureMode>('REDIS_FAILURE_MODE', 'open', ['open', 'closed']);
+  const leaseTtlMs = r.int('REDIS_LEASE_TTL_MS', 10000, 500, 600000);
+  if (url === null) return null;
+  try {
+    const protocol = new URL(url).protocol;
+    if (protocol !== 'redis:' && protocol !== 'rediss:') throw new Error(protocol);
+  } catch {
+    // The value itself may hold a password: not echoed.
+    r.problem('REDIS_URL', 'must be a redis:// or rediss:// URL (redis://[user:password@]host:port[/db])');
+    return null;
+  }
+  return { url, keyPrefix, failureMode, leaseTtlMs };
 }
 
 /** Azure GA endpoint: `wss://<resource>.openai.azure.com/openai/v1/realtime` (no api-version). */

@@ -23,7 +23,7 @@ export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'up
 export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
 
 /** Why an upgrade was refused, as `audio_proxy_upgrades_rejected_total` labels it. */
-export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol'] as const;
+export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol', 'per_user', 'store_unavailable'] as const;
 export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
 
 /** How an error that ends a session ends it. */
@@ -80,6 +80,9 @@ export const ERRORS = {
   capacity: refusal(503, 'capacity', 'The server is at capacity; try again later.'),
   // Counted under `capacity` as it always was: the metric's reasons are part of the product.
   per_ip: refusal(429, 'capacity', 'Too many connections from this address.'),
+  per_user: refusal(429, 'per_user', 'Too many sessions for this user.'),
+  // REDIS_FAILURE_MODE=closed while the shared store is unreachable: the shared limits cannot be checked.
+  store_unavailable: refusal(503, 'store_unavailable', 'The server cannot check its shared limits right now; try again later.'),
 
   // ---- The client's own mistakes: the session goes on, unless it is one it cannot go on with.
   invalid_json: notFatal('The text frame is not valid JSON.'),

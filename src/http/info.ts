@@ -28,6 +28,9 @@ export function buildInfo(config: Config, upstream: UpstreamConfig, workers: num
       preopenBufferMs: config.preopenBufferMs,
       maxConnections: config.limits.maxConnections,
       maxConnectionsPerIp: config.limits.maxConnectionsPerIp,
+      maxSessionsPerUser: config.limits.maxSessionsPerUser,
+      // Where the per-IP and per-user counts live: this server alone, or a store shared with other instances.
+      counted: config.sharedStore === null ? 'instance' : 'shared',
       maxSessionSeconds: config.limits.maxSessionSeconds,
       idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
       controlMessagesPerSecond: config.limits.controlMessagesPerSecond,

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { echoClientText } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
+import type { StoreHealth } from '../shared-store/index.js';
 import { parseRequestTarget } from './request-target.js';
 import { serveStatic } from './static.js';
 
@@ -12,11 +13,15 @@ export interface ServerStatus {
   /** When the server (the cluster's primary) started, epoch ms. */
   readonly startedAt: number;
   readonly workers: { readonly running: number; readonly configured: number };
+  /** The store shared with other instances (REDIS_URL), when there is one. */
+  readonly sharedStore?: StoreHealth;
 }
 
 export interface HttpDeps {
   /** True once this process drains: `/ready` turns 503. */
   readonly draining: () => boolean;
+  /** The shared store's state for `/ready`, when there is one (asked only then: in a cluster it is a round trip). */
+  readonly sharedStore?: () => Promise<StoreHealth | undefined>;
   readonly status: () => Promise<ServerStatus>;
   /** The `/info` document (built once: it never holds a secret). */
   readonly info: Readonly<Record<string, unknown>>;
@@ -56,12 +61,17 @@ async function handle(deps: HttpDeps, request: IncomingMessage, response: Server
         activeSessions: status.activeSessions,
         draining: deps.draining(),
         workers: status.workers,
+        ...(status.sharedStore === undefined ? {} : { sharedStore: storeState(status.sharedStore) }),
       });
       return;
     }
     case '/ready': {
       const draining = deps.draining();
-      sendJson(response, draining ? 503 : 200, { ready: !draining });
+      const store = draining ? undefined : await deps.sharedStore?.();
+      // In closed mode an unreachable store refuses every new session, so the instance is not ready; in open mode
+      // it still serves (per-instance limits), and a 503 from every instance at once would empty the balancer.
+      const ready = !draining && !(store?.reachable === false && store.failureMode === 'closed');
+      sendJson(response, ready ? 200 : 503, { ready, ...(store === undefined ? {} : { sharedStore: storeState(store) }) });
       return;
     }
     case '/info':
@@ -77,6 +87,10 @@ async function handle(deps: HttpDeps, request: IncomingMessage, response: Server
       if (await serveStatic(deps.publicDir, path, request, response)) return;
       sendJson(response, 404, { error: { status: 404, message: `Nothing at ${echoClientText(path)}.` } });
   }
+}
+
+function storeState(store: StoreHealth): string {
+  return store.reachable ? 'reachable' : 'unreachable';
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,47 @@
+/**
+ * The admission of one serving process tree (a single process, or a cluster's primary for all its workers): the
+ * in-process counts, and beside them the shared counts when a store is configured (REDIS_URL). The in-process
+ * per-IP and per-user limits stay on with a store: they are never looser than the shared ones, and they still
+ * hold, per instance, while the store is unreachable in open mode.
+ */
+import type { Registry } from 'prom-client';
+import type { SharedStoreConfig } from '../config/index.js';
+import type { Logger } from '../logger/index.js';
+import { SharedStore, type StoreHealth } from '../shared-store/index.js';
+import { allOf, type Admitter } from './index.js';
+import { createLocalAdmitter, type ConnectionLimits } from './local.js';
+import { createSharedAdmitter } from './shared.js';
+
+export interface ServerAdmission {
+  readonly admitter: Admitter;
+  /** The shared store's state, when there is one. */
+  readonly storeHealth?: () => StoreHealth;
+  /** Stops renewing leases and closes the store's connection; after the server's drain. */
+  close(): Promise<void>;
+}
+
+/** Opens admission; with a store, waits for its first connection attempt (succeeded or not) before answering. */
+export async function openAdmission(
+  limits: ConnectionLimits,
+  shared: SharedStoreConfig | null,
+  deps: { readonly logger: Logger; readonly registry: Registry },
+): Promise<ServerAdmission> {
+  const local = createLocalAdmitter(limits);
+  if (shared === null) return { admitter: local, close: () => Promise.resolve() };
+  const store = new SharedStore(shared, deps.logger.child({ component: 'shared-store' }), deps.registry);
+  await store.connected();
+  const leases = createSharedAdmitter(store, {
+    maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    maxSessionsPerUser: limits.maxSessionsPerUser ?? 0,
+    leaseTtlMs: shared.leaseTtlMs,
+    failureMode: shared.failureMode,
+  });
+  return {
+    admitter: allOf([local, leases]),
+    storeHealth: () => store.health(),
+    close: async () => {
+      leases.close();
+      await store.close();
+    },
+  };
+}
