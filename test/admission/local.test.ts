@@ -37,4 +37,16 @@ describe('createLocalAdmitter', () => {
     leaseOf(await admitter.admit({ ip: '10.0.0.2' }));
     expect(await admitter.admit({ ip: '10.0.0.3' })).toMatchObject({ status: 503 });
   });
+
+  it('MAX_SESSIONS_PER_USER: 429 per_user past the limit whatever the address; sessions without a user are not counted', async () => {
+    const admitter = createLocalAdmitter({ maxConnections: 10, maxConnectionsPerIp: 10, maxSessionsPerUser: 2 });
+    const first = leaseOf(await admitter.admit({ ip: '10.0.0.1', userId: 'alice' }));
+    leaseOf(await admitter.admit({ ip: '10.0.0.2', userId: 'alice' }));
+    expect(await admitter.admit({ ip: '10.0.0.3', userId: 'alice' })).toEqual({ ok: false, ...UPGRADE_REFUSALS.per_user });
+    expect(UPGRADE_REFUSALS.per_user).toMatchObject({ status: 429, reason: 'per_user' });
+    leaseOf(await admitter.admit({ ip: '10.0.0.3', userId: 'bob' }));
+    for (let i = 0; i < 3; i += 1) leaseOf(await admitter.admit({ ip: '10.0.0.4' }));
+    first.release();
+    leaseOf(await admitter.admit({ ip: '10.0.0.3', userId: 'alice' }));
+  });
 });
