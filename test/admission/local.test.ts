@@ -42,8 +42,8 @@ describe('createLocalAdmitter', () => {
     const admitter = createLocalAdmitter({ maxConnections: 10, maxConnectionsPerIp: 10, maxSessionsPerUser: 2 });
     const first = leaseOf(await admitter.admit({ ip: '10.0.0.1', userId: 'alice' }));
     leaseOf(await admitter.admit({ ip: '10.0.0.2', userId: 'alice' }));
-    expect(await admitter.admit({ ip: '10.0.0.3', userId: 'alice' })).toEqual({ ok: false, ...UPGRADE_REFUSALS.per_user });
-    expect(UPGRADE_REFUSALS.per_user).toMatchObject({ status: 429, reason: 'per_user' });
+    expect(await admitter.admit({ ip: '10.0.0.3', userId: 'alice' })).toEqual({ ok: false, ...refusalFor('per_user') });
+    expect(refusalFor('per_user')).toMatchObject({ status: 429, reason: 'per_user' });
     leaseOf(await admitter.admit({ ip: '10.0.0.3', userId: 'bob' }));
     for (let i = 0; i < 3; i += 1) leaseOf(await admitter.admit({ ip: '10.0.0.4' }));
     first.release();
