@@ -4,7 +4,7 @@
  * every way out of the bench (normal exit, error, SIGINT/SIGTERM).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { canConnect, freePort } from '../test/helpers/ports.js';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,18 +72,7 @@ export function cpuPlan(cpus: number, workers: number): { readonly proxy: readon
   return { proxy, others: first === 0 ? undefined : first === 1 ? '0' : `0-${first - 1}` };
 }
 
-/** A free TCP port on 127.0.0.1 (listen on 0, read, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Service {
   readonly name: string;
@@ -155,17 +144,6 @@ export async function startService(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Forks a TypeScript module (IPC with structured clone) under `node --import tsx`. */

@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const sessionsChanged = (): void => cluster?.sessionsChanged(sessions.size);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
-  const storeHealth = options.storeHealth;
+  const { storeHealth } = options;
   const localStatus = (): ServerStatus => ({
     activeSessions: sessions.size,
     startedAt,
@@ -119,7 +119,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       status: cluster ? () => cluster.status() : () => Promise.resolve(localStatus()),
       ...(config.sharedStore === null
         ? {}
-        : { sharedStore: cluster ? async () => (await cluster.status()).sharedStore : () => Promise.resolve(storeHealth?.()) }),
+        : { sharedStore: cluster ? async () => (await cluster.status()).sharedStore : () => Promise.resolve(localStatus().sharedStore) }),
       info,
       metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
       publicDir: PUBLIC_DIR,

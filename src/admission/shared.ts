@@ -12,8 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { refusalFor } from '../errors/index.js';
-import type { SharedStore, StoreFailureMode } from '../shared-store/index.js';
-import { storeScript } from '../shared-store/index.js';
+import type { StoreFailureMode } from '../config/index.js';
+import { storeScript, type SharedStore } from '../shared-store/index.js';
 import { leaseOf, type Admission, type Admitter, type AdmissionRequest } from './index.js';
 
 export interface SharedLimits {
@@ -27,8 +27,6 @@ export interface SharedLimits {
 
 /** An admitter with a renewal timer to stop. */
 export interface SharedAdmitter extends Admitter {
-  /** Leases this instance holds now. */
-  readonly held: number;
   /** Stops renewing (the leases still held then expire in the store). */
   close(): void;
 }
@@ -126,9 +124,6 @@ export function createSharedAdmitter(store: SharedStore, limits: SharedLimits): 
       }
       if (refusedAt === 0) return leaseFor(id, keys);
       return { ok: false, ...refusalFor(refusedAt === 1 ? 'per_ip' : 'per_user') };
-    },
-    get held() {
-      return held.size;
     },
     close() {
       clearInterval(renewal);

@@ -8,6 +8,7 @@ import { EnvReader } from './env-reader.js';
 export type UpstreamKind = 'openai' | 'azure' | 'local';
 export type TurnDetectionMode = 'server_vad' | 'semantic_vad' | 'none';
 export type SaveAudioMode = 'off' | 'response' | 'both';
+/** What a decision that needs the shared store does while it is unreachable: admit (open) or refuse (closed). */
 export type StoreFailureMode = 'open' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -40,6 +41,7 @@ export interface SessionDefaults {
 export interface SharedStoreConfig {
   /** `redis://` or `rediss://`; may hold a password: never log or expose. */
   readonly url: string;
+  /** Every key this server writes starts with it, so several deployments can share one Redis. */
   readonly keyPrefix: string;
   readonly failureMode: StoreFailureMode;
   /** Lifetime of a session lease without renewal: how long a dead instance's leases keep counting. */

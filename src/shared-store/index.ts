@@ -11,18 +11,11 @@
 import { createClient } from '@redis/client';
 import { createHash } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { SharedStoreConfig, StoreFailureMode } from '../config/index.js';
 import type { Logger } from '../logger/index.js';
 
-/** What happens to a decision that needs the store while it is unreachable. */
-export type StoreFailureMode = 'open' | 'closed';
-
-export interface SharedStoreSettings {
-  /** `redis://` or `rediss://`, with credentials if any (never logged). */
-  readonly url: string;
-  /** Every key this server writes starts with it, so several deployments can share one Redis. */
-  readonly keyPrefix: string;
-  readonly failureMode: StoreFailureMode;
-}
+/** What the store needs of REDIS_*: the URL (credentials never logged), the key prefix, the failure mode. */
+export type SharedStoreSettings = Pick<SharedStoreConfig, 'url' | 'keyPrefix' | 'failureMode'>;
 
 /** The store as `/ready` and `/health` report it. */
 export interface StoreHealth {

@@ -12,7 +12,7 @@ import { STOP_MARGIN_MS } from '../../src/cluster/primary.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { readyPort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { freePort } from '../helpers/system-binaries.js';
+import { freePort } from '../helpers/ports.js';
 
 const DIR = new URL('../../deploy/kubernetes/', import.meta.url).pathname;
 /** The server exits at the latest this long after SHUTDOWN_GRACE_MS (src/cluster/exit.ts). */

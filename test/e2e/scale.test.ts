@@ -11,7 +11,8 @@ import { startHaproxy, startNginx, type LoadBalancer } from '../helpers/load-bal
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { readyPort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { freePort, haveBinaries } from '../helpers/system-binaries.js';
+import { freePort } from '../helpers/ports.js';
+import { haveBinaries } from '../helpers/system-binaries.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
 

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findBinary, freePort } from './system-binaries.js';
+import { canConnect, freePort } from './ports.js';
+import { findBinary } from './system-binaries.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -140,16 +141,4 @@ async function run(name: string, prepare: (dir: string) => string[], port: numbe
     },
     close,
   };
-}
-
-async function canConnect(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findBinary, freePort } from './system-binaries.js';
+import { freePort } from './ports.js';
+import { findBinary } from './system-binaries.js';
 
 export interface RedisServer {
   readonly port: number;

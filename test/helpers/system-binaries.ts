@@ -3,7 +3,6 @@
  * skipped on a developer's machine and FAILS under CI (`CI` set), where `.ci/run` installs them.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** The binary's path, or undefined when it is not installed. */
 export function findBinary(name: string): string | undefined {
@@ -18,17 +17,4 @@ export function haveBinaries(...names: string[]): boolean {
   if (missing.length === 0) return true;
   if (process.env.CI) throw new Error(`missing ${missing.join(', ')}: install the Debian packages (apt-get install ${missing.join(' ')}), as .ci/run does`);
   return false;
-}
-
-/** A loopback port free right now (for servers that cannot be told to pick one and report it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

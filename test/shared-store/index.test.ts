@@ -9,7 +9,8 @@ import { createLogger } from '../../src/logger/index.js';
 import { SharedStore, storeScript } from '../../src/shared-store/index.js';
 import { parseMetricsText, sampleValue } from '../helpers/metrics-text.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { freePort, haveBinaries } from '../helpers/system-binaries.js';
+import { freePort } from '../helpers/ports.js';
+import { haveBinaries } from '../helpers/system-binaries.js';
 
 const PING = storeScript("return redis.call('PING')");
 const cleanup: (() => Promise<void>)[] = [];
