@@ -1,8 +1,8 @@
 /**
  * Wires the server: HTTP routes, the upgrade gate, admission, one SessionBridge per client, heartbeats, and
- * graceful drain. With `UPSTREAM=local` it also starts the emulator in-process and uses it as the upstream (in a
- * cluster, the primary runs it and passes its URL). The same code runs alone or as one worker of a cluster: what
- * differs (who admits connections, what the whole server looks like) comes in through `ServerOptions`.
+ * graceful drain. The same code runs alone or as one worker of a cluster: what differs (who admits connections,
+ * what the whole server looks like, where the built-in emulator listens for `UPSTREAM=local`) comes in through
+ * `ServerOptions`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,7 +11,6 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Admitter } from './admission/index.js';
 import { createLocalAdmitter } from './admission/local.js';
 import type { Config, UpstreamConfig } from './config/index.js';
-import { createEmulator, type Emulator } from './emulator/index.js';
 import { clientError, CloseCode, endingFor, refusalFor, type UpgradeRefusal } from './errors/index.js';
 import { buildInfo, serverUrls } from './http/info.js';
 import { createHttpHandler, type ServerStatus } from './http/routes.js';
@@ -19,7 +18,8 @@ import type { Logger } from './logger/index.js';
 import type { StoreHealth } from './shared-store/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
-import { abortHandshake, checkUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
+import { SessionRegistry } from './session/registry.js';
+import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
 
@@ -38,6 +38,8 @@ export interface ServerOptions {
   readonly admitter?: Admitter;
   /** The state of the store the admitter shares limits in (REDIS_URL), for `/ready` and `/health`. */
   readonly storeHealth?: () => StoreHealth;
+  /** With `UPSTREAM=local`: where the built-in emulator listens (whoever started it: `main`, the cluster's primary, a test). */
+  readonly localUpstreamUrl?: string;
   /** When this process is one of a cluster's workers: the whole server, as the primary sees it. */
   readonly cluster?: ClusterMember;
 }
@@ -45,8 +47,6 @@ export interface ServerOptions {
 /** What a cluster worker gets from its primary. */
 export interface ClusterMember {
   readonly workers: number;
-  /** The emulator the primary runs for UPSTREAM=local, shared by every worker. */
-  readonly emulatorUrl?: string;
   /** The whole server, the shared store's state included when REDIS_URL is set. */
   status(): Promise<ServerStatus>;
   /** The Prometheus text of every worker, aggregated. */
@@ -75,30 +75,17 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const logger = options.logger;
   const metrics = options.metrics ?? createMetrics();
   const cluster = options.cluster;
-  let emulator: Emulator | undefined;
-  let upstream: UpstreamConfig = config.upstream;
-  if (upstream.kind === 'local') {
-    let url = cluster?.emulatorUrl;
-    if (url === undefined) {
-      emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
-      url = emulator.url;
-      logger.warn({ url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
-    }
-    upstream = { ...upstream, url };
-  }
+  const upstream = resolveUpstream(config.upstream, options.localUpstreamUrl);
 
   if (upstream.kind === 'azure' && config.session.transcriptionModel === null) {
     logger.warn('UPSTREAM=azure without TRANSCRIPTION_MODEL: user transcripts are off (set it to the name of a transcription deployment)');
   }
 
   const startedAt = Date.now();
-  const sessions = new Set<SessionBridge>();
+  const sessions = new SessionRegistry((count) => cluster?.sessionsChanged(count));
   const sockets = new Set<WebSocket>();
-  /** Sessions that have closed but may still be finishing their recordings. */
-  const finishing = new Set<Promise<void>>();
   let draining = false;
   const admitter = options.admitter ?? createLocalAdmitter(config.limits);
-  const sessionsChanged = (): void => cluster?.sessionsChanged(sessions.size);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
   const { storeHealth } = options;
@@ -137,7 +124,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const refuse = (socket: Duplex, refusal: UpgradeRefusal, details: Record<string, unknown> = {}): void => {
     metrics.upgradesRejected.inc({ reason: refusal.reason });
     logger.info({ status: refusal.status, reason: refusal.reason, ...details }, 'upgrade refused');
-    abortHandshake(socket, refusal.status, refusal.message);
+    refuseUpgrade(socket, refusal.status, refusal.message);
   };
 
   /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
@@ -147,7 +134,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
     admitThenUpgrade(request, socket, head, decision).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'admission failed');
-      abortHandshake(socket, 500, 'Internal error.');
+      refuseUpgrade(socket, 500, 'Internal error.');
     });
   };
 
@@ -203,16 +190,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
         metrics,
         ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
-        onClosed: (closed) => {
-          sessions.delete(closed);
-          sessionsChanged();
-          const done = closed.finished().finally(() => finishing.delete(done));
-          finishing.add(done);
-        },
+        onClosed: (closed) => sessions.remove(closed),
       },
     );
     sessions.add(bridge);
-    sessionsChanged();
   };
 
   // Every server and socket listener below runs through `guard`: an exception thrown in an event listener would
@@ -220,7 +201,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     guard(logger, 'upgrade', () => onUpgrade(request, socket, head), () => {
-      abortHandshake(socket, 500, 'Internal error.');
+      refuseUpgrade(socket, 500, 'Internal error.');
     });
   });
 
@@ -271,17 +252,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       draining = true;
       clearInterval(heartbeat);
       logger.info({ sessions: sessions.size, graceMs: config.shutdownGraceMs }, 'draining');
-      for (const bridge of sessions) bridge.drain(config.shutdownGraceMs);
-      await waitUntil(() => sessions.size === 0, config.shutdownGraceMs);
-      for (const bridge of [...sessions]) bridge.close('shutdown');
-      await Promise.allSettled([...finishing]);
+      await sessions.drain(config.shutdownGraceMs);
       for (const client of sockets) client.close(CloseCode.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       wss.close();
-      await emulator?.close();
       logger.info('stopped');
     })();
     return closing;
@@ -318,7 +295,9 @@ function guard(logger: Logger, listener: string, work: () => void, recover?: () 
   }
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+/** The upstream to use: as configured, or for `UPSTREAM=local` the emulator someone started for it. */
+function resolveUpstream(upstream: UpstreamConfig, localUrl: string | undefined): UpstreamConfig {
+  if (upstream.kind !== 'local') return upstream;
+  if (localUrl === undefined) throw new Error('UPSTREAM=local needs the built-in emulator started first (ServerOptions.localUpstreamUrl)');
+  return { ...upstream, url: localUrl };
 }

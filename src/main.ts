@@ -42,19 +42,30 @@ async function main(): Promise<void> {
   }
 }
 
-/** WORKERS=1: this process serves every client. */
+/** WORKERS=1: this process serves every client (and runs the built-in emulator for UPSTREAM=local). */
 async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
   const [{ startServer }, { openAdmission }] = await Promise.all([import('./app.js'), import('./admission/server-admission.js')]);
+  const emulator = config.upstream.kind === 'local' ? await (await import('./emulator/index.js')).startBuiltInEmulator(logger) : undefined;
   const options = await serverOptions(config, logger);
   const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry: options.metrics.registry });
   const { admitter, storeHealth } = admission;
-  const server = await startServer(config, { ...options, admitter, ...(storeHealth === undefined ? {} : { storeHealth }) });
+  const server = await startServer(config, {
+    ...options,
+    admitter,
+    ...(storeHealth === undefined ? {} : { storeHealth }),
+    ...(emulator === undefined ? {} : { localUpstreamUrl: emulator.url }),
+  });
   logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
+  // The sessions' leases are released as they close; the store's connection and the emulator go after the last.
+  const stop = async (): Promise<void> => {
+    await server.close();
+    await admission.close();
+    await emulator?.close();
+  };
   onShutdownSignals({
     drain: (signal) => {
       logger.info({ signal }, 'shutdown requested');
-      // The sessions' leases are released as they close; the store's connection goes after the last.
-      drainThenExit(() => server.close().then(() => admission.close()), config.shutdownGraceMs, logger);
+      drainThenExit(stop, config.shutdownGraceMs, logger);
     },
     force: (signal) => {
       logger.warn({ signal }, 'second interrupt: stopping at once');

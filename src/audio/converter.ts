@@ -2,12 +2,11 @@
  * Per-session audio converters between a client's format and the upstream's: decode → resample → encode, or
  * nothing at all when both sides already agree (the input Buffer is returned as is, no copy).
  */
-import { G711_RATE, UPSTREAM_PCM_RATE, type AudioFormat } from './formats.js';
+import type { AudioFormat } from './formats.js';
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from './g711.js';
 import { pcm16Bytes, pcm16Samples } from './pcm16.js';
 import { createResampler, type Resampler } from './resampler.js';
-
-export type UpstreamAudioFormat = { readonly type: 'audio/pcm'; readonly rate: 24000 } | { readonly type: 'audio/pcmu' } | { readonly type: 'audio/pcma' };
+import { isPcm24k, upstreamRate, type UpstreamAudioFormat } from './upstream-formats.js';
 
 export interface AudioConverter {
   /** Converts a chunk; may return an empty Buffer while a resampler fills its filter. */
@@ -15,25 +14,6 @@ export interface AudioConverter {
   /** Emits what the converter still holds (the resampler's tail) and resets it. */
   flush(): Buffer;
   readonly passThrough: boolean;
-}
-
-const UPSTREAM_PCM: UpstreamAudioFormat = { type: 'audio/pcm', rate: UPSTREAM_PCM_RATE };
-
-/**
- * The upstream formats for a session: when input and output use the same G.711 law, that law both ways (the
- * realtime API accepts it natively, so bytes pass untouched); otherwise 24 kHz PCM. `passThrough` is true when
- * neither direction converts anything.
- */
-export function chooseUpstreamFormat(
-  input: AudioFormat,
-  output: AudioFormat,
-): { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean } {
-  if (input.encoding === output.encoding && input.encoding !== 'pcm16') {
-    const law: UpstreamAudioFormat = input.encoding === 'g711_ulaw' ? { type: 'audio/pcmu' } : { type: 'audio/pcma' };
-    return { input: law, output: law, passThrough: true };
-  }
-  const passThrough = isPcm24k(input) && isPcm24k(output);
-  return { input: UPSTREAM_PCM, output: UPSTREAM_PCM, passThrough };
 }
 
 /** Client → upstream. */
@@ -122,20 +102,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function isPcm24k(format: AudioFormat): boolean {
-  return format.encoding === 'pcm16' && format.rate === UPSTREAM_PCM_RATE;
-}
-
 function sameFormat(client: AudioFormat, upstream: UpstreamAudioFormat): boolean {
   if (upstream.type === 'audio/pcm') return isPcm24k(client);
   return clientCodec(client) === upstreamCodec(upstream);
-}
-
-function upstreamRate(upstream: UpstreamAudioFormat): number {
-  return upstream.type === 'audio/pcm' ? upstream.rate : G711_RATE;
-}
-
-/** Bytes per ms of an upstream format: 48 for 24 kHz PCM16, 8 for G.711. */
-export function upstreamBytesPerMs(format: UpstreamAudioFormat): number {
-  return format.type === 'audio/pcm' ? (format.rate * 2) / 1000 : G711_RATE / 1000;
 }

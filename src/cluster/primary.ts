@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { Registry } from 'prom-client';
 import { openAdmission } from '../admission/server-admission.js';
 import type { Config } from '../config/index.js';
-import { createEmulator, type Emulator } from '../emulator/index.js';
+import { startBuiltInEmulator, type Emulator } from '../emulator/index.js';
 import { serverUrls } from '../http/info.js';
 import type { Logger } from '../logger/index.js';
 import { exitAfterLogs } from './exit.js';
@@ -34,11 +34,7 @@ const COLLECT_TIMEOUT_MS = 4000;
 
 /** Runs the primary until the cluster has stopped, then exits the process (0 after a clean drain). */
 export async function runPrimary(config: Config, workers: number, logger: Logger): Promise<void> {
-  let emulator: Emulator | undefined;
-  if (config.upstream.kind === 'local') {
-    emulator = await createEmulator({ port: 0, host: '127.0.0.1', logger: logger.child({ component: 'emulator' }) });
-    logger.warn({ url: emulator.url }, 'UPSTREAM=local: replies come from the built-in emulator and are SIMULATED (your audio echoed back)');
-  }
+  const emulator: Emulator | undefined = config.upstream.kind === 'local' ? await startBuiltInEmulator(logger) : undefined;
   // The primary holds the one shared-store client of this instance: every admission already comes through it.
   const registry = new Registry();
   const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry });

@@ -25,9 +25,9 @@ export async function runWorker(config: Config, options: Omit<ServerOptions, 'ad
       admit: (request) => link.ask({ kind: 'admit', request }),
       release: (leaseId) => link.tell({ type: 'proxy:release', leaseId }),
     }),
+    ...(placement.emulatorUrl === undefined ? {} : { localUpstreamUrl: placement.emulatorUrl }),
     cluster: {
       workers: placement.workers,
-      ...(placement.emulatorUrl === undefined ? {} : { emulatorUrl: placement.emulatorUrl }),
       status: () => link.ask({ kind: 'status' }),
       metricsText: () => link.ask({ kind: 'metrics' }),
       sessionsChanged: (count) => link.tell({ type: 'proxy:sessions', count }),

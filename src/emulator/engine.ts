@@ -8,7 +8,7 @@ import { Conversation } from './conversation.js';
 import type { ConversationEntry, WireItem } from './conversation.js';
 import { parseItem } from './items.js';
 import * as errors from './errors.js';
-import { bytesPerMs } from './formats.js';
+import { upstreamBytesPerMs } from '../audio/upstream-formats.js';
 import { newId } from './ids.js';
 import { InputAudio } from './input-audio.js';
 import { parseOverrides, planResponse, transcriptText } from './reply.js';
@@ -195,7 +195,7 @@ export class RealtimeEngine {
   /** `committed` → user item `added` → `done`, then the simulated transcription when enabled. */
   private commitAudio(itemId: string, audio: Buffer): void {
     const format = this.config.audio.input.format;
-    const audioMs = audio.length / bytesPerMs(format);
+    const audioMs = audio.length / upstreamBytesPerMs(format);
     const wire: WireItem = {
       id: itemId,
       object: 'realtime.item',

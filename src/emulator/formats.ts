@@ -1,26 +1,8 @@
-/** Audio formats of the GA session: sizes, decoding for the VAD, and conversion between them. */
+/** Audio of the GA session's formats: decoding for the VAD, conversion between formats, a tone for text replies. */
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../audio/g711.js';
 import { createResampler, initAudio } from '../audio/resampler.js';
+import { upstreamRate } from '../audio/upstream-formats.js';
 import type { AudioFormat } from './types.js';
-
-/** Samples per second: 24 000 for `audio/pcm`, 8 000 for G.711. */
-export function sampleRate(format: AudioFormat): number {
-  return format.type === 'audio/pcm' ? 24000 : 8000;
-}
-
-/** Bytes per sample: 2 for PCM16, 1 for G.711. */
-export function bytesPerSample(format: AudioFormat): number {
-  return format.type === 'audio/pcm' ? 2 : 1;
-}
-
-/** Bytes per millisecond: 48 for `audio/pcm`, 8 for G.711. */
-export function bytesPerMs(format: AudioFormat): number {
-  return (sampleRate(format) * bytesPerSample(format)) / 1000;
-}
-
-export function sameFormat(a: AudioFormat, b: AudioFormat): boolean {
-  return a.type === b.type;
-}
 
 /** PCM16 samples of `bytes` (a view when the bytes are aligned, else a copy). Assumes a little-endian host. */
 export function decodeToPcm16(format: AudioFormat, bytes: Uint8Array): Int16Array {
@@ -40,10 +22,10 @@ export function encodePcm16(format: AudioFormat, samples: Int16Array): Buffer {
 
 /** `bytes` of `from` re-encoded as `to`; the same bytes when the formats match. */
 export async function convertAudio(bytes: Buffer, from: AudioFormat, to: AudioFormat): Promise<Buffer> {
-  if (sameFormat(from, to)) return bytes;
+  if (from.type === to.type) return bytes;
   let pcm = decodeToPcm16(from, bytes);
-  const fromRate = sampleRate(from);
-  const toRate = sampleRate(to);
+  const fromRate = upstreamRate(from);
+  const toRate = upstreamRate(to);
   if (fromRate !== toRate) {
     await initAudio();
     const resampler = createResampler(fromRate, toRate);
@@ -56,7 +38,7 @@ export async function convertAudio(bytes: Buffer, from: AudioFormat, to: AudioFo
 
 /** A quiet 440 Hz tone of `ms` milliseconds in `format`: the emulator's "speech" for text replies. */
 export function toneAudio(format: AudioFormat, ms: number): Buffer {
-  const rate = sampleRate(format);
+  const rate = upstreamRate(format);
   const samples = new Int16Array(Math.round((rate * ms) / 1000));
   const amplitude = 32767 * 10 ** (-30 / 20);
   for (let i = 0; i < samples.length; i++) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * 440 * i) / rate));

@@ -2,7 +2,8 @@
  * The input audio buffer of one session: bytes appended since the last commit or clear, the
  * session's audio clock (ms appended since the session started, format-aware) and the VAD.
  */
-import { bytesPerMs, bytesPerSample, decodeToPcm16, sampleRate } from './formats.js';
+import { upstreamBytesPerMs, upstreamBytesPerSample, upstreamRate } from '../audio/upstream-formats.js';
+import { decodeToPcm16 } from './formats.js';
 import type { AudioFormat, TurnDetection } from './types.js';
 import { EnergyVad } from './vad.js';
 import type { VadEvent, VadSettings } from './vad.js';
@@ -43,12 +44,12 @@ export class InputAudio {
     turnDetection: TurnDetection,
   ) {
     this.settings = vadSettings(turnDetection);
-    this.vad = this.settings === null ? null : new EnergyVad(sampleRate(format), this.settings);
+    this.vad = this.settings === null ? null : new EnergyVad(upstreamRate(format), this.settings);
   }
 
   /** ms of audio waiting in the buffer. */
   get bufferedMs(): number {
-    return this.bufferBytes / bytesPerMs(this.format);
+    return this.bufferBytes / upstreamBytesPerMs(this.format);
   }
 
   /**
@@ -66,7 +67,7 @@ export class InputAudio {
     if (!formatChanged && !settingsChanged) return false;
     this.format = format;
     this.settings = settings;
-    this.vad = settings === null ? null : new EnergyVad(sampleRate(format), settings, this.clockMs);
+    this.vad = settings === null ? null : new EnergyVad(upstreamRate(format), settings, this.clockMs);
     return true;
   }
 
@@ -74,7 +75,7 @@ export class InputAudio {
   append(bytes: Buffer): VadEvent[] {
     this.chunks.push(bytes);
     this.bufferBytes += bytes.length;
-    this.clockMs += bytes.length / bytesPerMs(this.format);
+    this.clockMs += bytes.length / upstreamBytesPerMs(this.format);
     if (this.vad === null) return [];
     const events = this.vad.push(decodeToPcm16(this.format, this.wholeSamples(bytes)));
     for (const event of events) {
@@ -108,7 +109,7 @@ export class InputAudio {
   }
 
   private wholeSamples(bytes: Buffer): Buffer {
-    if (bytesPerSample(this.format) === 1) return bytes;
+    if (upstreamBytesPerSample(this.format) === 1) return bytes;
     let whole = this.oddByte === null ? bytes : Buffer.concat([this.oddByte, bytes]);
     this.oddByte = null;
     if (whole.length % 2 === 1) {
@@ -125,8 +126,8 @@ export class InputAudio {
 
   /** Byte offset in the buffer of session time `ms`, on a sample boundary, within the buffer. */
   private offsetOf(ms: number): number {
-    const sample = bytesPerSample(this.format);
-    const raw = Math.round((ms - this.bufferStartMs) * bytesPerMs(this.format));
+    const sample = upstreamBytesPerSample(this.format);
+    const raw = Math.round((ms - this.bufferStartMs) * upstreamBytesPerMs(this.format));
     return Math.min(this.bufferBytes, Math.max(0, Math.floor(raw / sample) * sample));
   }
 
@@ -136,6 +137,6 @@ export class InputAudio {
     const rest = this.joined().subarray(offset);
     this.chunks = [rest];
     this.bufferBytes = rest.length;
-    this.bufferStartMs += offset / bytesPerMs(this.format);
+    this.bufferStartMs += offset / upstreamBytesPerMs(this.format);
   }
 }

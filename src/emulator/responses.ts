@@ -9,7 +9,7 @@
 import type { ResponseFault } from './behaviour.js';
 import { RESPONSE_CREATED_MS } from './behaviour.js';
 import type { ConversationEntry, WireItem } from './conversation.js';
-import { bytesPerMs, bytesPerSample } from './formats.js';
+import { upstreamBytesPerMs, upstreamBytesPerSample } from '../audio/upstream-formats.js';
 import { faultDetails, rateLimits, responseObject, usage, zeroUsage } from './response-objects.js';
 import type { CancelReason, ResponseStatus, StatusDetails } from './response-objects.js';
 import type { AudioFormat, OutputModality } from './types.js';
@@ -213,8 +213,8 @@ export class ResponseRunner {
       return;
     }
     const format = this.plan.outputFormat;
-    const sample = bytesPerSample(format);
-    const chunkBytes = Math.max(sample, Math.round((this.pacing.chunkMs * bytesPerMs(format)) / sample) * sample);
+    const sample = upstreamBytesPerSample(format);
+    const chunkBytes = Math.max(sample, Math.round((this.pacing.chunkMs * upstreamBytesPerMs(format)) / sample) * sample);
     const chunks = Math.ceil(audio.length / chunkBytes);
     const cut = this.cutShort(chunk);
     if (cut !== null) return this.finish('incomplete', cut);
@@ -229,10 +229,10 @@ export class ResponseRunner {
     const bytes = audio.subarray(chunk * chunkBytes, (chunk + 1) * chunkBytes);
     this.host.emit('response.output_audio.delta', { ...this.where(), delta: bytes.toString('base64') });
     this.sentBytes += bytes.length;
-    this.entry.sentAudioMs = this.sentBytes / bytesPerMs(format);
+    this.entry.sentAudioMs = this.sentBytes / upstreamBytesPerMs(format);
     if (lag > 0) {
       const describedMs = Math.max(0, this.entry.sentAudioMs - lag);
-      this.sendPieces(Math.floor((describedMs * bytesPerMs(format) * this.pieces.length) / audio.length));
+      this.sendPieces(Math.floor((describedMs * upstreamBytesPerMs(format) * this.pieces.length) / audio.length));
     }
     this.host.onAudioDelta(this, ++this.deltas);
     const due = startedAt + (chunk + 1) * this.intervalMs();

@@ -2,12 +2,13 @@
  * The emulator's HTTP server: gates each upgrade on path, fault options and API key exactly as
  * documented (status, JSON body, socket destroyed), then hands the socket to an `EmulatedSession`.
  */
-import { createServer, STATUS_CODES } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { abortHandshake } from '../http/abort-handshake.js';
 import { parseRequestTarget } from '../http/request-target.js';
 import { defaultBehaviour } from './behaviour.js';
 import type { SessionBehaviour } from './behaviour.js';
@@ -84,20 +85,15 @@ const STATUS_ERRORS: Record<number, { type: string; code: string | null; message
   500: { type: 'server_error', code: null, message: 'The server had an error while processing your request.' },
 };
 
-function errorBody(status: number): string {
+/** The service's JSON error body for an HTTP status. */
+function errorBody(status: number): { error: Record<string, unknown> } {
   const known = STATUS_ERRORS[status] ?? { type: 'server_error', code: null, message: `HTTP ${status}` };
-  return JSON.stringify({ error: { ...known, param: null } });
+  return { error: { ...known, param: null } };
 }
 
-/** Answers a refused upgrade on the raw socket and destroys it (ws's `abortHandshake`). */
+/** Answers a refused upgrade the way the service does: its status and error body. */
 function refuse(socket: Duplex, status: number): void {
-  const body = errorBody(status);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Refused'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  socket.destroy();
+  abortHandshake(socket, status, errorBody(status));
 }
 
 function authorized(request: IncomingMessage, apiKey: string): boolean {
@@ -130,7 +126,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = parseRequestTarget(request.url)?.pathname;
     const status = path === REALTIME_PATH || path === AZURE_REALTIME_PATH ? 426 : 404;
-    response.writeHead(status, { 'content-type': 'application/json' }).end(errorBody(status));
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(status)));
   });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -1,6 +1,9 @@
 /** The GA session object as the emulator keeps and sends it (`session.created` / `session.updated`). */
 
-export type AudioFormat = { type: 'audio/pcm'; rate: 24000 } | { type: 'audio/pcmu' } | { type: 'audio/pcma' };
+import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
+
+/** The session's audio formats: the realtime API's own (shared with the proxy's upstream side and the recorder). */
+export type AudioFormat = UpstreamAudioFormat;
 
 export interface ServerVad {
   type: 'server_vad';

@@ -2,7 +2,7 @@
  * Recording file names: pure functions. A name states everything an audio tool needs to import the raw bytes
  * (`<UTC time>_<sessionId>_<responseId>_24000hz_s16le_mono.raw`), and no identifier can escape the directory.
  */
-import type { UpstreamAudioFormat } from '../audio/converter.js';
+import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
 
 /** How raw bytes are laid out, as an audio tool's import dialog asks for it. */
 export interface RawFormat {

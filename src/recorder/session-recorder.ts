@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UpstreamAudioFormat } from '../audio/converter.js';
+import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { rawDurationMs, rawFormatOf, recordingBaseName, type RawFormat } from './file-names.js';

@@ -7,13 +7,8 @@ import type WebSocket from 'ws';
 import type { SessionDefaults, UpstreamConfig } from '../config/index.js';
 import type { ClientConfigKey } from '../config/constants.js';
 import { bytesPerMs, durationMs } from '../audio/formats.js';
-import {
-  chooseUpstreamFormat,
-  createInboundConverter,
-  upstreamBytesPerMs,
-  type AudioConverter,
-  type UpstreamAudioFormat,
-} from '../audio/converter.js';
+import { createInboundConverter, type AudioConverter } from '../audio/converter.js';
+import { chooseUpstreamFormat, upstreamBytesPerMs, type UpstreamAudioFormat, type UpstreamFormats } from '../audio/upstream-formats.js';
 import { CloseCode, endingFor, ERRORS, type ErrorCode, type SessionOutcome } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -80,7 +75,7 @@ export class SessionBridge {
   private phase: Phase = 'connecting';
   private readonly log: Logger;
   private readonly upstream: UpstreamConnection;
-  private readonly upstreamFormats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat; passThrough: boolean };
+  private readonly upstreamFormats: UpstreamFormats;
   private readonly inbound: AudioConverter;
   private readonly updates: SessionUpdates;
   private effectiveSession: EffectiveSession | undefined;

@@ -6,7 +6,8 @@
  * so the item is repaired only once the upstream's `response.done` says it is final.
  */
 import type { AudioFormat } from '../audio/formats.js';
-import { createOutboundConverter, upstreamBytesPerMs, type UpstreamAudioFormat } from '../audio/converter.js';
+import { createOutboundConverter } from '../audio/converter.js';
+import { upstreamBytesPerMs, type UpstreamAudioFormat } from '../audio/upstream-formats.js';
 import type { Logger } from '../logger/index.js';
 import { RESPONSE_STATUSES, type Metrics, type ResponseStatus } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';

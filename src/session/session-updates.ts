@@ -3,7 +3,7 @@
  * what the upstream was last asked for, and the next update, which carries only what changed and holds back what the
  * upstream would refuse at that moment (the speed during a response; the voice during one, or once audio exists).
  */
-import type { UpstreamAudioFormat } from '../audio/converter.js';
+import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
 import type { SessionDefaults } from '../config/index.js';
 import { planSessionUpdate, sessionFromDefaults, type DesiredSession } from '../upstream/session-config.js';
 import type { ClientConfigPatch } from '../ws/client-messages.js';

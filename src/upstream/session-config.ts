@@ -3,7 +3,7 @@
  * the update that carries only what changed.
  */
 import type { SessionDefaults } from '../config/index.js';
-import type { UpstreamAudioFormat } from '../audio/converter.js';
+import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
 
 export type TurnDetectionSetting =
   | null

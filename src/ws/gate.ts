@@ -2,8 +2,9 @@
  * The upgrade gate: every check that can refuse a WebSocket runs here, before `handleUpgrade`, and a refusal is an
  * exact HTTP status on a socket that is then destroyed (no WebSocket is ever created for it).
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { abortHandshake } from '../http/abort-handshake.js';
 import { parseRequestTarget, type RequestTarget } from '../http/request-target.js';
 import { refusalFor, type UpgradeRefusal } from '../errors/index.js';
 
@@ -88,20 +89,9 @@ export function clientIp(request: IncomingMessage, trustProxy: boolean): string 
   return request.socket.remoteAddress ?? 'unknown';
 }
 
-/** Writes an HTTP error response on the raw socket and destroys it. */
-export function abortHandshake(socket: Duplex, status: number, message: string, extraHeaders: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { status, message } });
-  const headers = {
-    Connection: 'close',
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(body)),
-    ...extraHeaders,
-  };
-  const head = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}`)
-    .join('\r\n');
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n\r\n${body}`);
-  socket.destroy();
+/** Answers a refused upgrade with `status` and a body that says why, and destroys the socket. */
+export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  abortHandshake(socket, status, { error: { status, message } });
 }
 
 function refuse(refusal: UpgradeRefusal): GateDecision {

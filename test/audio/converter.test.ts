@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseUpstreamFormat, createInboundConverter, createOutboundConverter, type AudioConverter, type UpstreamAudioFormat } from '../../src/audio/converter.js';
+import { createInboundConverter, createOutboundConverter, type AudioConverter } from '../../src/audio/converter.js';
+import { chooseUpstreamFormat, type UpstreamAudioFormat } from '../../src/audio/upstream-formats.js';
 import type { AudioFormat } from '../../src/audio/formats.js';
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../../src/audio/g711.js';
 import { initAudio } from '../../src/audio/resampler.js';
@@ -33,19 +34,6 @@ function split(data: Buffer, sizes: number[]): Buffer[] {
   if (offset < data.length) chunks.push(data.subarray(offset));
   return chunks;
 }
-
-describe('chooseUpstreamFormat', () => {
-  it('keeps G.711 upstream only when the same law goes both ways', () => {
-    expect(chooseUpstreamFormat(ULAW, ULAW)).toEqual({ input: UP_PCMU, output: UP_PCMU, passThrough: true });
-    expect(chooseUpstreamFormat(ALAW, ALAW)).toEqual({ input: UP_PCMA, output: UP_PCMA, passThrough: true });
-    expect(chooseUpstreamFormat(ULAW, ALAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
-    expect(chooseUpstreamFormat(ALAW, ULAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
-    expect(chooseUpstreamFormat(ULAW, pcm(8000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
-    expect(chooseUpstreamFormat(pcm(16000), pcm(16000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
-    expect(chooseUpstreamFormat(pcm(24000), pcm(24000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: true });
-    expect(chooseUpstreamFormat(pcm(24000), pcm(48000)).passThrough).toBe(false);
-  });
-});
 
 describe('pass-through converters', () => {
   const cases: [string, AudioConverter, AudioConverter][] = [

@@ -43,7 +43,9 @@ export async function startProxy(
   } = {},
 ): Promise<TestProxy> {
   await initAudio();
-  const emulator = await createEmulator({ apiKey: TEST_API_KEY, recordEvents: true, audioPace: 20, ...options.emulator });
+  // UPSTREAM=local: the emulator stands in for the built-in one `npm start` runs (no key, default pace).
+  const local = typeof options.env === 'object' && options.env.UPSTREAM === 'local';
+  const emulator = await createEmulator(local ? { ...options.emulator } : { apiKey: TEST_API_KEY, recordEvents: true, audioPace: 20, ...options.emulator });
   const result = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -66,6 +68,7 @@ export async function startProxy(
     authenticate: createAuthenticator(config.auth),
     createRecorder: recorderFor(config, { metrics, logger }),
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(local ? { localUpstreamUrl: emulator.url } : {}),
     ...options.server,
   });
   return {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { abortHandshake, checkUpgrade, clientIp, originAllowed, type Authenticator, type GateSettings, type GateState } from '../../src/ws/gate.js';
+import { checkUpgrade, refuseUpgrade, clientIp, originAllowed, type Authenticator, type GateSettings, type GateState } from '../../src/ws/gate.js';
 
 const SETTINGS: GateSettings = { allowedOrigins: ['https://app.example'], trustProxy: false };
 
@@ -94,12 +94,12 @@ describe('originAllowed', () => {
   });
 });
 
-describe('abortHandshake', () => {
+describe('refuseUpgrade', () => {
   it('writes the exact status with a JSON body and destroys the socket', () => {
     const socket = new PassThrough();
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    abortHandshake(socket, 429, 'Too many connections from this address.');
+    refuseUpgrade(socket, 429, 'Too many connections from this address.');
     const text = Buffer.concat(chunks).toString();
     expect(text.startsWith('HTTP/1.1 429 Too Many Requests\r\n')).toBe(true);
     expect(text).toContain('Connection: close');

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { AudioFormat } from '../../src/audio/formats.js';
+import { chooseUpstreamFormat, upstreamBytesPerMs, upstreamBytesPerSample, upstreamRate, type UpstreamAudioFormat } from '../../src/audio/upstream-formats.js';
+
+const pcm = (rate: number): AudioFormat => ({ encoding: 'pcm16', rate });
+const ULAW: AudioFormat = { encoding: 'g711_ulaw', rate: 8000 };
+const ALAW: AudioFormat = { encoding: 'g711_alaw', rate: 8000 };
+const UP_PCM: UpstreamAudioFormat = { type: 'audio/pcm', rate: 24000 };
+const UP_PCMU: UpstreamAudioFormat = { type: 'audio/pcmu' };
+const UP_PCMA: UpstreamAudioFormat = { type: 'audio/pcma' };
+
+describe('chooseUpstreamFormat', () => {
+  it('keeps G.711 upstream only when the same law goes both ways', () => {
+    expect(chooseUpstreamFormat(ULAW, ULAW)).toEqual({ input: UP_PCMU, output: UP_PCMU, passThrough: true });
+    expect(chooseUpstreamFormat(ALAW, ALAW)).toEqual({ input: UP_PCMA, output: UP_PCMA, passThrough: true });
+    expect(chooseUpstreamFormat(ULAW, ALAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(ALAW, ULAW)).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(ULAW, pcm(8000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(pcm(16000), pcm(16000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: false });
+    expect(chooseUpstreamFormat(pcm(24000), pcm(24000))).toEqual({ input: UP_PCM, output: UP_PCM, passThrough: true });
+    expect(chooseUpstreamFormat(pcm(24000), pcm(48000)).passThrough).toBe(false);
+  });
+});
+
+describe('sizes of the upstream formats', () => {
+  it('24 kHz PCM16 is 48 bytes a ms, G.711 8', () => {
+    expect([UP_PCM, UP_PCMU, UP_PCMA].map((f) => [upstreamRate(f), upstreamBytesPerSample(f), upstreamBytesPerMs(f)])).toEqual([
+      [24000, 2, 48],
+      [8000, 1, 8],
+      [8000, 1, 8],
+    ]);
+  });
+});
