@@ -72,13 +72,19 @@ const token = (sub: string) => mintClientToken(SECRET, { sub, ttlSeconds: 600 })
  * address); resolves once connected upstream.
  */
 async function connect(from: string, user = `user-${from}`): Promise<{ client: TestClient; sessionId: unknown }> {
+  const client = await upgrade(from, user);
+  const { sessionId } = await client.waitForType('AIConnected', 10_000);
+  return { client, sessionId };
+}
+
+/** The WebSocket handshake alone (admission included), through the load balancer. */
+async function upgrade(from: string, user: string): Promise<TestClient> {
   const client = await TestClient.connect(`ws://127.0.0.1:${balancer?.port ?? 0}/?inputRate=16000`, {
     localAddress: from,
     protocols: ['voice.v1', `token.${token(user)}`],
   });
   clients.push(client);
-  const { sessionId } = await client.waitForType('AIConnected', 10_000);
-  return { client, sessionId };
+  return client;
 }
 
 /** The instance serving `sessionId` (its log line may trail the client's event a little). */
@@ -93,8 +99,7 @@ async function servedBy(sessionId: unknown, among: readonly Instance[] = instanc
 /** The HTTP status an upgrade gets (101 when it is admitted; the session is then closed). */
 async function refusedWith(from: string, user = `user-${from}`): Promise<number> {
   try {
-    const { client } = await connect(from, user);
-    client.close();
+    (await upgrade(from, user)).close();
     return 101;
   } catch (error) {
     if (error instanceof UpgradeRejected) return error.status;
@@ -234,9 +239,10 @@ describe.skipIf(!HAVE_ALL)('several instances behind HAProxy, limits shared in R
       }
       await sleep(50);
     }
-    // The dead lease lasts at most its lifetime after its last renewal (every third of it), so ≤ TTL after the kill.
+    // The dead lease lasts at most its lifetime after its last renewal (every third of it), so ≤ TTL after the kill
+    // (the slack covers the 50 ms polling and the handshake through HAProxy on a loaded machine).
     expect(admittedAfter).toBeGreaterThan(0);
-    expect(admittedAfter).toBeLessThanOrEqual(LEASE_TTL_MS + 500);
+    expect(admittedAfter).toBeLessThanOrEqual(LEASE_TTL_MS + 750);
     closeClients();
     await victim.start();
     await bothUp();
