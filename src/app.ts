@@ -22,6 +22,7 @@ import { SessionRegistry } from './session/registry.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
+import { SocketTransport } from './ws/socket-transport.js';
 
 type Admitted = Extract<GateDecision, { ok: true }>;
 
@@ -164,15 +165,16 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   };
 
   const openSession = (client: WebSocket, decision: Admitted): void => {
+    const transport = new SocketTransport(client);
     const formats = parseFormats(decision.target.searchParams);
     if (!formats.ok) {
       metrics.errorsTotal.inc({ code: 'invalid_audio_format' });
-      client.send(JSON.stringify(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`)));
-      client.close(endingFor('invalid_audio_format').close, 'invalid_audio_format');
+      transport.send(clientError('invalid_audio_format', `Unsupported audio format: ${formats.message}.`));
+      transport.close(endingFor('invalid_audio_format').close, 'invalid_audio_format');
       return;
     }
     const bridge = new SessionBridge(
-      client,
+      transport,
       formats.formats,
       {
         upstream,

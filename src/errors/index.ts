@@ -91,6 +91,7 @@ export const ERRORS = {
   invalid_audio_frame: notFatal('The audio frame does not hold a whole number of samples.'),
   invalid_audio_format: fatal(CloseCode.policy, 'client_error', 'Unsupported audio format or rate.'),
   audio_buffer_overflow: notFatal('Audio sent before the session was ready exceeded the pre-open buffer; the excess was dropped.'),
+  message_buffer_overflow: notFatal('More control messages arrived before the session was ready than it holds; the excess was dropped.'),
   config_key_locked: fatal(CloseCode.policy, 'client_error', 'The server does not let clients set these keys.'),
   rate_limited: notFatal('Too many control messages; slow down.'),
   rate_limit_exceeded: fatal(CloseCode.policy, 'client_error', 'Control messages kept exceeding the rate limit.'),

@@ -13,14 +13,15 @@ import { RESPONSE_STATUSES, type Metrics, type ResponseStatus } from '../metrics
 import type { SessionRecorder } from '../recorder/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { AudioDeltaEvent, ResponseBody } from '../upstream/events.js';
+import type { UpstreamRequest } from '../upstream/requests.js';
 import type { ClientChannel } from './client-channel.js';
 import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type ItemRepair, type TrackedResponse } from './response-tracker.js';
 import { responseShortfall } from './upstream-outcomes.js';
 
 export interface RelayDeps {
   readonly out: ClientChannel;
-  /** Sends one client event to the upstream. */
-  readonly sendUpstream: (event: Record<string, unknown>) => void;
+  /** Sends one request to the upstream. */
+  readonly sendUpstream: (request: UpstreamRequest) => void;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly recorder: SessionRecorder | undefined;
@@ -55,6 +56,8 @@ export class ResponseRelay {
    */
   private expectedUntil = 0;
   private produced = false;
+  /** A `response.create` waits for the running response to end. */
+  private createWaiting = false;
   /** An interrupted response still being generated, and what the user heard of it: repaired at its `response.done`. */
   private heldRepair: { response: TrackedResponse; heardMs: number } | undefined;
   /** When the user's latest turn ended (monotonic ms), until a response takes it for its first-audio latency. */
@@ -78,6 +81,23 @@ export class ResponseRelay {
   /** A response is on its way (`response.create` sent, or a turn ended with the upstream's `create_response`). */
   expectResponse(): void {
     this.expectedUntil = performance.now() + RESPONSE_EXPECTED_MS;
+  }
+
+  /** `response.create`, or at the running response's end (`createWaitingResponse`): the upstream refuses a second one. */
+  request(): void {
+    if (this.isResponding) {
+      this.createWaiting = true;
+      return;
+    }
+    this.deps.sendUpstream({ type: 'response.create' });
+    this.expectResponse();
+  }
+
+  /** The response `request` held back goes now (the caller sends first what else waited for the running one to end). */
+  createWaitingResponse(): void {
+    if (!this.createWaiting) return;
+    this.createWaiting = false;
+    this.request();
   }
 
   /** Some response audio has been produced (the upstream then refuses a voice change). */

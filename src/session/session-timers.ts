@@ -1,28 +1,22 @@
 /**
- * A session's clocks: the maximum duration (with a warning before it), the idle timeout, the upstream heartbeat
- * and the client-stall check. One object owns every timer so `stop()` releases them all at once.
+ * A session's clocks: the maximum duration (with a warning before it), the idle timeout and the client-stall check.
+ * One object owns every timer so `stop()` releases them all at once. (An upstream connection's clocks, its handshake
+ * deadline and heartbeat, live and die with it: `UpstreamLink`.)
  */
 
 export interface SessionTimerSettings {
-  /** From the start until the upstream session is configured (the caller stops caring once it is). */
-  readonly connectTimeoutMs: number;
   readonly maxSessionMs: number;
   readonly idleTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
   /** How often the client's send buffer is looked at. */
   readonly stallCheckMs: number;
 }
 
 export interface SessionTimerHandlers {
-  /** `connectTimeoutMs` after the start; the handler checks whether the session got ready meanwhile. */
-  onConnectTimeout(): void;
   /** A little before the maximum duration: `graceMs` are left. */
   onExpiryWarning(graceMs: number): void;
   onExpired(): void;
   /** Nothing arrived from the client for `idleTimeoutMs`. */
   onIdle(): void;
-  /** Every heartbeat interval: check the previous ping was answered, send the next. */
-  onHeartbeat(): void;
   onStallCheck(): void;
 }
 
@@ -42,10 +36,8 @@ export class SessionTimers {
     private readonly handlers: SessionTimerHandlers,
   ) {
     const warnMs = expiryWarningMs(settings.maxSessionMs);
-    this.timers.push(setTimeout(() => handlers.onConnectTimeout(), settings.connectTimeoutMs));
     this.timers.push(setTimeout(() => handlers.onExpiryWarning(warnMs), settings.maxSessionMs - warnMs));
     this.timers.push(setTimeout(() => handlers.onExpired(), settings.maxSessionMs));
-    this.timers.push(setInterval(() => handlers.onHeartbeat(), settings.heartbeatIntervalMs));
     this.timers.push(setInterval(() => handlers.onStallCheck(), settings.stallCheckMs));
     this.scheduleIdle(settings.idleTimeoutMs);
     for (const timer of this.timers) timer.unref();

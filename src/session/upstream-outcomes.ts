@@ -14,19 +14,28 @@ import {
   UpstreamClose,
   type ResponseEndReason,
 } from '../errors/upstream-failures.js';
-import type { UpstreamFailure } from '../upstream/connection.js';
+import type { UpstreamEnd, UpstreamFailure } from '../upstream/connection.js';
 import type { ResponseBody, UpstreamErrorBody } from '../upstream/events.js';
 
 /** How a session ends for a failure: its outcome, and the fatal error and close code the client gets (the error table's). */
 export interface SessionEnd {
   readonly outcome: SessionOutcome;
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly closeCode: number; readonly upstreamCode?: string };
+  readonly error: EndingError;
+}
+
+/** An error that ends the session: told to the client as fatal (the table's message when it has none), then this close. */
+export interface EndingError {
+  readonly code: ErrorCode;
+  readonly message?: string;
+  readonly closeCode: number;
+  readonly upstreamCode?: string;
 }
 
 /** The end the error table gives `code`; `busy` when the service said it is overloaded (try again later). */
-export function sessionEnd(code: ErrorCode, message: string, options: { busy?: boolean; upstreamCode?: string } = {}): SessionEnd {
+export function sessionEnd(code: ErrorCode, message?: string, options: { busy?: boolean; upstreamCode?: string } = {}): SessionEnd {
   const { close, outcome } = endingFor(code, options.busy);
-  return { outcome, error: { code, message, closeCode: close, ...(options.upstreamCode === undefined ? {} : { upstreamCode: options.upstreamCode }) } };
+  const extra = { ...(message === undefined ? {} : { message }), ...(options.upstreamCode === undefined ? {} : { upstreamCode: options.upstreamCode }) };
+  return { outcome, error: { code, closeCode: close, ...extra } };
 }
 
 /** What an upstream `error` event means for the session. */
@@ -88,6 +97,13 @@ export function responseShortfall(response: ResponseBody): ResponseShortfall | u
 
 function withUpstreamCode(code: ErrorCode, upstreamCode: string | undefined): ResponseShortfall['error'] {
   return upstreamCode === undefined ? { code } : { code, upstreamCode };
+}
+
+/** How the session ends when its upstream connection did: refused or unreachable, closed, or no longer answering. */
+export function endForUpstream(end: UpstreamEnd): SessionEnd {
+  if (end.kind === 'failed') return endForFailure(end.failure);
+  if (end.kind === 'closed') return endForClose(end.code, end.reason);
+  return sessionEnd('upstream_closed', 'The upstream stopped answering heartbeats.');
 }
 
 /** The handshake failed: credentials refused (401/403), rate limited (429: try again later), or unreachable. */

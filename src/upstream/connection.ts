@@ -1,11 +1,14 @@
 /**
- * One WebSocket to the realtime upstream (OpenAI, Azure, or the local emulator: the same wire protocol).
- * Connect failures are classified so the bridge can tell the client why.
+ * One WebSocket to the realtime upstream (OpenAI, Azure, or the local emulator: the same wire protocol): typed
+ * events in, client events and audio out, a heartbeat while open, and one end, reported once: a handshake that
+ * failed (classified, so the client can be told why), a close, or a peer that stopped answering pings.
  */
 import WebSocket from 'ws';
 import type { UpstreamConfig } from '../config/index.js';
 import { parseEventJson } from './event-json.js';
 import { readUpstreamEvent, type UpstreamEvent } from './events.js';
+import { Heartbeat } from './heartbeat.js';
+import type { UpstreamRequest } from './requests.js';
 import { createUpstreamScrubber, type UpstreamScrubber } from './redact.js';
 
 export type UpstreamFailureKind = 'auth' | 'overloaded' | 'unavailable';
@@ -17,15 +20,29 @@ export interface UpstreamFailure {
   readonly message: string;
 }
 
+/** How the connection ended. */
+export type UpstreamEnd =
+  | { readonly kind: 'failed'; readonly failure: UpstreamFailure }
+  /** The socket closed after it had opened. */
+  | { readonly kind: 'closed'; readonly code: number; readonly reason: string }
+  /** A ping went unanswered for a whole heartbeat interval: the socket was terminated. */
+  | { readonly kind: 'unanswered' };
+
 /** Every string an upstream sends reaches these handlers scrubbed of credentials (see `redact.ts`). */
 export interface UpstreamHandlers {
   onOpen(): void;
   onEvent(event: UpstreamEvent): void;
   /** A frame that is not a JSON event with a type. */
   onMalformed(reason: string): void;
-  onFailure(failure: UpstreamFailure): void;
-  /** The socket closed after it had opened. */
-  onClose(code: number, reason: string): void;
+  /** Called once, unless `close()` came first; no handler is called after it. */
+  onEnd(end: UpstreamEnd): void;
+}
+
+export interface ConnectionSettings {
+  /** The WebSocket handshake's budget. */
+  readonly handshakeTimeoutMs: number;
+  /** Ping interval once open; a ping unanswered by the next one ends the connection. */
+  readonly heartbeatIntervalMs: number;
 }
 
 /** The append event around its base64 audio, as bytes. */
@@ -48,23 +65,33 @@ export class UpstreamConnection {
   private readonly socket: WebSocket;
   private opened = false;
   private finished = false;
+  private heartbeat: Heartbeat | undefined;
   private readonly scrubber: UpstreamScrubber;
 
-  constructor(config: UpstreamConfig, timeoutMs: number, private readonly handlers: UpstreamHandlers) {
+  constructor(config: UpstreamConfig, settings: ConnectionSettings, private readonly handlers: UpstreamHandlers) {
     this.scrubber = createUpstreamScrubber(config.headers);
     this.socket = new WebSocket(upstreamUrl(config), {
       headers: { ...config.headers },
       perMessageDeflate: false,
       // The upstream is a trusted peer whose text is only searched and JSON-parsed: skip ws's per-frame UTF-8 check.
       skipUTF8Validation: true,
-      handshakeTimeout: timeoutMs,
+      handshakeTimeout: settings.handshakeTimeoutMs,
       maxPayload: MAX_UPSTREAM_FRAME_BYTES,
     });
     this.socket.on('open', () => {
       this.opened = true;
+      this.heartbeat = new Heartbeat(settings.heartbeatIntervalMs, {
+        ping: () => this.socket.ping(),
+        gone: () => {
+          this.socket.terminate();
+          this.end({ kind: 'unanswered' });
+        },
+      });
       this.handlers.onOpen();
     });
+    this.socket.on('pong', () => this.heartbeat?.answered());
     this.socket.on('message', (data: Buffer, isBinary) => {
+      if (this.finished) return;
       if (isBinary) {
         this.handlers.onMalformed('binary frame');
         return;
@@ -76,20 +103,16 @@ export class UpstreamConnection {
     this.socket.on('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
       response.resume();
-      this.fail(classifyStatus(status));
+      this.end({ kind: 'failed', failure: classifyStatus(status) });
       this.socket.terminate();
     });
     this.socket.on('error', (error: Error & { code?: string }) => {
-      if (!this.opened) this.fail({ kind: 'unavailable', message: describeSocketError(error) });
+      if (!this.opened) this.end({ kind: 'failed', failure: { kind: 'unavailable', message: describeSocketError(error) } });
     });
     this.socket.on('close', (code, reason) => {
-      if (!this.opened) {
-        this.fail({ kind: 'unavailable', message: `closed during the handshake (${code})` });
-        return;
-      }
-      if (this.finished) return;
-      this.finished = true;
-      this.handlers.onClose(code, this.scrubber.text(reason.toString('utf8')));
+      this.heartbeat?.stop();
+      if (!this.opened) this.end({ kind: 'failed', failure: { kind: 'unavailable', message: `closed during the handshake (${code})` } });
+      else this.end({ kind: 'closed', code, reason: this.scrubber.text(reason.toString('utf8')) });
     });
   }
 
@@ -103,7 +126,7 @@ export class UpstreamConnection {
   }
 
   /** Sends one client event (JSON). */
-  send(event: Readonly<Record<string, unknown>>): void {
+  send(event: UpstreamRequest): void {
     if (this.isOpen) this.socket.send(JSON.stringify(event));
   }
 
@@ -121,32 +144,19 @@ export class UpstreamConnection {
     this.socket.send(event, TEXT_FROM_BUFFER);
   }
 
-  /** Closes the socket (idempotent); no further handler is called. */
+  /** Closes the socket (idempotent) and stops the heartbeat; no further handler is called. */
   close(code = 1000, reason = ''): void {
     this.finished = true;
+    this.heartbeat?.stop();
     if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason);
     else if (this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
   }
 
-  /** Drops the connection without a close handshake (for a peer that stopped answering). */
-  terminate(): void {
-    this.finished = true;
-    this.socket.terminate();
-  }
-
-  /** Sends a ping; `onPong` runs when it is answered. */
-  ping(): void {
-    if (this.isOpen) this.socket.ping();
-  }
-
-  onPong(listener: () => void): void {
-    this.socket.on('pong', listener);
-  }
-
-  private fail(failure: UpstreamFailure): void {
+  private end(end: UpstreamEnd): void {
     if (this.finished) return;
     this.finished = true;
-    this.handlers.onFailure(failure);
+    this.heartbeat?.stop();
+    this.handlers.onEnd(end);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { SessionDefaults } from '../config/index.js';
 import type { UpstreamAudioFormat } from '../audio/upstream-formats.js';
+import type { SessionUpdateRequest, TurnDetectionWire } from './requests.js';
 
 export type TurnDetectionSetting =
   | null
@@ -73,7 +74,7 @@ export interface UpdateAllowance {
 
 /** A planned `session.update`: the event (absent when nothing needs sending) and what the upstream is then asked for. */
 export interface SessionUpdatePlan {
-  readonly event?: Record<string, unknown>;
+  readonly event?: SessionUpdateRequest;
   readonly sent: DesiredSession;
 }
 
@@ -102,20 +103,17 @@ export function planSessionUpdate(desired: DesiredSession, sent: DesiredSession 
     voice: voiceNow ? changed((x) => x.voice) : undefined,
     speed: speedNow ? changed((x) => x.speed) : undefined,
   });
-  const audio = dropUndefined({
-    input: Object.keys(input).length > 0 ? input : undefined,
-    output: Object.keys(output).length > 0 ? output : undefined,
-  });
+  const audio = dropUndefined({ input: nonEmpty(input), output: nonEmpty(output) });
   const body = dropUndefined({
     instructions: changed((x) => x.instructions),
     output_modalities: changed((x) => [...x.outputModalities]),
-    audio: Object.keys(audio).length > 0 ? audio : undefined,
+    audio: nonEmpty(audio),
   });
   if (Object.keys(body).length === 0) return { sent: asked };
   return { event: { type: 'session.update', session: { type: 'realtime', ...body } }, sent: asked };
 }
 
-function turnDetectionToWire(setting: TurnDetectionSetting): Record<string, unknown> | null {
+function turnDetectionToWire(setting: TurnDetectionSetting): TurnDetectionWire | null {
   if (setting === null) return null;
   if (setting.type === 'semantic_vad') {
     return {
@@ -135,6 +133,11 @@ function turnDetectionToWire(setting: TurnDetectionSetting): Record<string, unkn
   };
 }
 
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+function nonEmpty<T extends object>(record: T): T | undefined {
+  return Object.keys(record).length > 0 ? record : undefined;
+}
+
+/** The record without its undefined fields (so an update carries only what changed). */
+function dropUndefined<T extends object>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -7,11 +7,9 @@ let timers: SessionTimers | undefined;
 beforeEach(() => {
   vi.useFakeTimers();
   handlers = {
-    onConnectTimeout: vi.fn<() => void>(),
     onExpiryWarning: vi.fn<(graceMs: number) => void>(),
     onExpired: vi.fn<() => void>(),
     onIdle: vi.fn<() => void>(),
-    onHeartbeat: vi.fn<() => void>(),
     onStallCheck: vi.fn<() => void>(),
   };
 });
@@ -23,7 +21,7 @@ afterEach(() => {
 
 function start(overrides: Partial<{ maxSessionMs: number; idleTimeoutMs: number }> = {}): SessionTimers {
   timers = new SessionTimers(
-    { connectTimeoutMs: 5000, maxSessionMs: overrides.maxSessionMs ?? 60_000, idleTimeoutMs: overrides.idleTimeoutMs ?? 10_000, heartbeatIntervalMs: 1000, stallCheckMs: 500 },
+    { maxSessionMs: overrides.maxSessionMs ?? 60_000, idleTimeoutMs: overrides.idleTimeoutMs ?? 10_000, stallCheckMs: 500 },
     handlers,
   );
   return timers;
@@ -53,18 +51,9 @@ describe('SessionTimers', () => {
     expect(handlers.onIdle).toHaveBeenCalledTimes(1);
   });
 
-  it('fires the connect timeout once', () => {
-    start();
-    vi.advanceTimersByTime(4999);
-    expect(handlers.onConnectTimeout).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(10_000);
-    expect(handlers.onConnectTimeout).toHaveBeenCalledTimes(1);
-  });
-
-  it('ticks the heartbeat and the stall check on their intervals', () => {
+  it('ticks the stall check on its interval', () => {
     start();
     vi.advanceTimersByTime(3000);
-    expect(handlers.onHeartbeat).toHaveBeenCalledTimes(3);
     expect(handlers.onStallCheck).toHaveBeenCalledTimes(6);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEventJson } from '../../src/upstream/event-json.js';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import { readUpstreamEvent, type UpstreamEvent } from '../../src/upstream/events.js';
+import type { UnnamedFields } from '../helpers/vendor-types.js';
 
 /** One upstream frame, parsed and typed as the connection does it. */
 function read(value: Record<string, unknown>): UpstreamEvent {
@@ -73,27 +74,11 @@ describe('readUpstreamEvent', () => {
   });
 });
 
-// ---- Held against OpenAI's own GA types (the `openai` package, types only: nothing of it runs). Our emulator is
-// written from the same understanding as this parser, so a misspelt field would pass every test against it; the
-// vendor's generated types are the independent source. A field of ours the vendor does not name fails to compile.
+// ---- Held against OpenAI's own GA types (test/helpers/vendor-types.ts says why). A field of ours the vendor does not
+// name fails to compile.
 
-type Vendor = RealtimeServerEvent;
-type ObjectPart<T> = NonNullable<T> extends readonly unknown[] ? never : NonNullable<T> extends object ? NonNullable<T> : never;
-type KeysOf<T> = T extends unknown ? keyof T : never;
-type At<T, K> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
-/** Our field paths that the vendor's type (any member of its unions) does not have. */
-type Unnamed<Ours, Theirs, Path extends string> = {
-  [K in keyof Ours & string]: K extends 'usage'
-    ? never
-    : K extends KeysOf<Theirs>
-    ? [ObjectPart<Ours[K]>] extends [never]
-      ? never
-      : Unnamed<ObjectPart<Ours[K]>, ObjectPart<At<Theirs, K>>, `${Path}.${K}`>
-    : `${Path}.${K}`;
-}[keyof Ours & string];
-/** `usage` is read as whatever numbers it holds (no names of ours to check); `unread` is ours alone. */
-type Checked = Exclude<UpstreamEvent, { type: 'unread' }>;
-type Mismatches = Checked extends infer E ? (E extends { type: infer T extends string } ? Unnamed<E, Extract<Vendor, { type: T }>, T> : never) : never;
+/** `unread` is ours alone. */
+type Mismatches = UnnamedFields<Exclude<UpstreamEvent, { type: 'unread' }>, RealtimeServerEvent>;
 /**
  * Read although the vendor's types leave it out: a failed response's error `message` (the service sends it, see
  * ../shared/spec/openai-realtime-ga.md; the proxy only logs it).

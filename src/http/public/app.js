@@ -18,6 +18,7 @@ const ERROR_SENTENCES = {
   invalid_audio_frame: 'The page sent a broken piece of audio; it was ignored.',
   invalid_audio_format: 'The server does not support this browser\u2019s audio format or sample rate.',
   audio_buffer_overflow: 'Some of what you said before the assistant was ready was lost. Please repeat it.',
+  message_buffer_overflow: 'Some messages sent before the assistant was ready were lost. Please send them again.',
   config_key_locked: 'That setting is fixed by the server operator.',
   rate_limited: 'The page sent too many messages at once; some were ignored.',
   rate_limit_exceeded: 'The page kept sending too many messages, so the server ended the conversation.',
