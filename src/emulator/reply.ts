@@ -6,7 +6,7 @@ import type { Conversation } from './conversation.js';
 import * as errors from './errors.js';
 import { convertAudio, toneAudio } from './formats.js';
 import { newId } from './ids.js';
-import type { ResponsePlan } from './responses.js';
+import type { ResponsePlan } from './response-objects.js';
 import type { ApiError, AudioFormat, OutputModality, SessionConfig } from './types.js';
 
 /** Tone length per word of a text reply, so that longer replies have longer audio. */

@@ -4,7 +4,25 @@
  * (`RealtimeResponse`, `RealtimeResponseStatus`, `RateLimitsUpdatedEvent`) and the reports cited in docs/emulator.md.
  */
 import type { ResponseFault } from './behaviour.js';
-import type { ResponsePlan } from './responses.js';
+import type { AudioFormat, OutputModality } from './types.js';
+
+/** What a response will be: fixed when it is created. */
+export interface ResponsePlan {
+  id: string;
+  itemId: string;
+  model: string;
+  /** null for an out-of-band response (`response.conversation: "none"`): no conversation events. */
+  conversationId: string | null;
+  modalities: OutputModality[];
+  outputFormat: AudioFormat;
+  voice: string;
+  maxOutputTokens: number | 'inf';
+  /** The reply text: the audio transcript, or the text itself for text-only output. */
+  text: string;
+  /** Reply audio in the output format (ignored for text-only output). */
+  audio: Promise<Buffer>;
+  inputTokens: { text: number; audio: number };
+}
 
 export type ResponseStatus = 'completed' | 'cancelled' | 'incomplete' | 'failed';
 export type CancelReason = 'turn_detected' | 'client_cancelled';

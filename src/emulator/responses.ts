@@ -11,27 +11,9 @@ import { RESPONSE_CREATED_MS } from './behaviour.js';
 import type { ConversationEntry, WireItem } from './conversation.js';
 import { upstreamBytesPerMs, upstreamBytesPerSample } from '../audio/upstream-formats.js';
 import { faultDetails, rateLimits, responseObject, usage, zeroUsage } from './response-objects.js';
-import type { CancelReason, ResponseStatus, StatusDetails } from './response-objects.js';
-import type { AudioFormat, OutputModality } from './types.js';
+import type { CancelReason, ResponsePlan, ResponseStatus, StatusDetails } from './response-objects.js';
 
 export type { CancelReason, ResponseStatus };
-
-export interface ResponsePlan {
-  id: string;
-  itemId: string;
-  model: string;
-  /** null for an out-of-band response (`response.conversation: "none"`): no conversation events. */
-  conversationId: string | null;
-  modalities: OutputModality[];
-  outputFormat: AudioFormat;
-  voice: string;
-  maxOutputTokens: number | 'inf';
-  /** The reply text: the audio transcript, or the text itself for text-only output. */
-  text: string;
-  /** Reply audio in the output format (ignored for text-only output). */
-  audio: Promise<Buffer>;
-  inputTokens: { text: number; audio: number };
-}
 
 export interface ResponseHost {
   emit(type: string, fields: Record<string, unknown>): void;
