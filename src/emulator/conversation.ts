@@ -20,6 +20,15 @@ export interface ConversationEntry {
   sentAudioMs?: number;
   /** True for assistant items that carry audio (only those can be truncated). */
   hasAudio?: boolean;
+  /** The simulated transcription of a user audio item, once made. */
+  transcript?: string;
+}
+
+/** An item as a test inspects the conversation: its role and the words it carries (text, or a transcript). */
+export interface HeldItem {
+  readonly id: string;
+  readonly role: ConversationEntry['role'];
+  readonly text: string | null;
 }
 
 export class Conversation {
@@ -49,8 +58,22 @@ export class Conversation {
     return true;
   }
 
+  /** Every item, in conversation order, with the words it carries. */
+  list(): HeldItem[] {
+    return [...this.entries.values()].map((entry) => ({ id: entry.id, role: entry.role, text: wordsOf(entry) }));
+  }
+
   /** The most recent user item, which a response answers. */
   lastUser(): ConversationEntry | undefined {
     return [...this.entries.values()].reverse().find((entry) => entry.role === 'user');
   }
+}
+
+/** The words an item carries: its text parts, else its transcripts (a user's, or the assistant's audio transcript). */
+function wordsOf(entry: ConversationEntry): string | null {
+  if (entry.text !== undefined) return entry.text;
+  if (entry.transcript !== undefined) return entry.transcript;
+  const content = Array.isArray(entry.wire.content) ? (entry.wire.content as Array<Record<string, unknown>>) : [];
+  const words = content.flatMap((part) => (typeof part.text === 'string' ? [part.text] : typeof part.transcript === 'string' ? [part.transcript] : []));
+  return words.length > 0 ? words.join(' ') : null;
 }

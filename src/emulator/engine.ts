@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { SessionBehaviour } from './behaviour.js';
 import { Conversation } from './conversation.js';
-import type { ConversationEntry, WireItem } from './conversation.js';
+import type { ConversationEntry, HeldItem, WireItem } from './conversation.js';
 import { parseItem } from './items.js';
 import * as errors from './errors.js';
 import { upstreamBytesPerMs } from '../audio/upstream-formats.js';
@@ -101,6 +101,11 @@ export class RealtimeEngine {
 
   get session(): SessionConfig {
     return this.config;
+  }
+
+  /** The conversation as the session holds it now, in order (for tests: what a client gave and what it was told). */
+  items(): HeldItem[] {
+    return this.conversation.list();
   }
 
   /** Handles one parsed client event. */
@@ -228,6 +233,8 @@ export class RealtimeEngine {
       return;
     }
     const transcript = transcriptText(audioMs);
+    const entry = this.conversation.get(itemId);
+    if (entry !== undefined) entry.transcript = transcript;
     for (const delta of wordPieces(transcript)) {
       this.transport.emit('conversation.item.input_audio_transcription.delta', { item_id: itemId, content_index: 0, delta });
     }

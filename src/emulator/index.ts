@@ -7,6 +7,7 @@ export type { Emulator, EmulatorOptions, EmulatorSessionRecord, Refusal } from '
 export { INSTANT, REALISTIC_MODEL_LATENCY_MS } from './behaviour.js';
 export type { ResponseFault, SessionBehaviour } from './behaviour.js';
 export { thresholdToDbfs } from './vad.js';
+export type { HeldItem } from './conversation.js';
 
 /** The emulator `UPSTREAM=local` runs on: started on a free loopback port, with a warning that its replies are simulated. */
 export async function startBuiltInEmulator(logger: Logger): Promise<Emulator> {

@@ -3,6 +3,7 @@
  * owns every timer; the protocol itself lives in `RealtimeEngine`.
  */
 import type { Logger } from 'pino';
+import type { HeldItem } from './conversation.js';
 import WebSocket from 'ws';
 import type { SessionBehaviour } from './behaviour.js';
 import { defaultSession } from './defaults.js';
@@ -26,6 +27,13 @@ export interface EmulatorSessionRecord {
   readonly behaviour: SessionBehaviour;
   /** Every `error` sent in answer to a client event (or frame): what the client asked for and was refused. */
   refusals: Refusal[];
+  /** The conversation this session holds now, in order: the items it was given and the ones it made. */
+  items(): HeldItem[];
+  /**
+   * Drops the session now, the way networks and servers do: 1006 ends the TCP connection without a close frame, 1011
+   * closes with the service's internal-error code.
+   */
+  drop(code: 1006 | 1011): void;
 }
 
 export interface Refusal {
@@ -102,7 +110,16 @@ export class EmulatedSession {
     private readonly options: SessionOptions,
   ) {
     const id = newId('sess');
-    this.record = { id, events: [], appendedBytes: 0, closed: false, behaviour: options.behaviour, refusals: [] };
+    this.record = {
+      id,
+      events: [],
+      appendedBytes: 0,
+      closed: false,
+      behaviour: options.behaviour,
+      refusals: [],
+      items: () => this.engine.items(),
+      drop: (code) => this.close(code, code === 1011 ? 'The server had an error while processing your request.' : ''),
+    };
     this.logger = options.logger.child({ sessionId: id });
     const session = defaultSession(id, options.model ?? '', Date.now());
     const settings = { pacing: options.pacing, behaviour: options.behaviour, azure: options.azure, azureDeployments: options.azureDeployments };
