@@ -19,6 +19,7 @@ import type { StoreHealth } from './shared-store/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { SessionRegistry } from './session/registry.js';
+import { UsageAccounting } from './usage/meter.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
@@ -87,6 +88,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const sockets = new Set<WebSocket>();
   let draining = false;
   const admitter = options.admitter ?? createLocalAdmitter(config.limits);
+  const accounting = new UsageAccounting(config.usage.prices, metrics, logger);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
   const { storeHealth } = options;
@@ -187,10 +189,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
         controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
         heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
+        usageInResponseEnd: config.usage.inResponseEnd,
       },
       {
         logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
         metrics,
+        accounting,
         ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
         onClosed: (closed) => sessions.remove(closed),
       },

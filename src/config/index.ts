@@ -2,6 +2,8 @@
  * Configuration: read the environment once, validate every variable, report every problem by name, freeze.
  * `.env.example` lists the same variables with their defaults.
  */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from '../usage/prices.js';
 import { VOICES, CLIENT_CONFIG_KEYS, type ClientConfigKey } from './constants.js';
 import { EnvReader } from './env-reader.js';
 
@@ -48,6 +50,14 @@ export interface SharedStoreConfig {
   readonly leaseTtlMs: number;
 }
 
+/** Usage accounting (docs/cost.md). */
+export interface UsageConfig {
+  /** Prices per model: the defaults, with USAGE_PRICES_FILE's models replacing theirs. */
+  readonly prices: PriceTable;
+  /** Whether `AIResponseEnd` carries the response's usage (USAGE_IN_RESPONSE_END). */
+  readonly inResponseEnd: boolean;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -68,6 +78,7 @@ export interface Config {
   readonly auth: { readonly token: string | null; readonly secret: string | null };
   /** Null: every limit is counted in this server alone (REDIS_URL unset). */
   readonly sharedStore: SharedStoreConfig | null;
+  readonly usage: UsageConfig;
   readonly limits: {
     readonly maxConnections: number;
     readonly maxConnectionsPerIp: number;
@@ -161,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     audioOutputDir: r.string('AUDIO_OUTPUT_DIR', 'openai_audio_output'),
     auth: { token: r.secret('PROXY_AUTH_TOKEN'), secret: r.secret('PROXY_AUTH_SECRET') },
     sharedStore: readSharedStore(r),
+    usage: readUsage(r),
     limits: {
       maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
       maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),
@@ -210,6 +222,25 @@ function readSharedStore(r: EnvReader): SharedStoreConfig | null {
     return null;
   }
   return { url, keyPrefix, failureMode, leaseTtlMs };
+}
+
+/** USAGE_*: prices (defaults, then the operator's file) and the client switch. */
+function readUsage(r: EnvReader): UsageConfig {
+  const pricesFile = r.optional('USAGE_PRICES_FILE');
+  let prices: PriceTable = DEFAULT_PRICES;
+  if (pricesFile !== undefined) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(pricesFile, 'utf8');
+    } catch (error) {
+      r.problem('USAGE_PRICES_FILE', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (${pricesFile})`);
+    }
+    const parsed = text === undefined ? undefined : parsePriceTable(text);
+    if (parsed?.ok === false) r.problem('USAGE_PRICES_FILE', parsed.problem);
+    else if (parsed?.ok) prices = { ...DEFAULT_PRICES, ...parsed.table };
+  }
+  const inResponseEnd = r.bool('USAGE_IN_RESPONSE_END', true);
+  return { prices, inResponseEnd };
 }
 
 /** Azure GA endpoint: `wss://<resource>.openai.azure.com/openai/v1/realtime` (no api-version). */

@@ -20,6 +20,11 @@ export interface EmulatorSessionRecord {
   id: string;
   /** Every client event received, parsed (only with `recordEvents`). */
   events: Array<Record<string, unknown>>;
+  /**
+   * The `usage` of every `response.done` and completed transcription sent, in order (only with `recordEvents`): what
+   * a test sums to check the proxy's accounting against what the upstream really reported.
+   */
+  usageSent: Array<{ readonly event: 'response.done' | 'transcription'; readonly usage: unknown }>;
   /** Total decoded audio bytes appended. */
   appendedBytes: number;
   closed: boolean;
@@ -113,6 +118,7 @@ export class EmulatedSession {
     this.record = {
       id,
       events: [],
+      usageSent: [],
       appendedBytes: 0,
       closed: false,
       behaviour: options.behaviour,
@@ -255,7 +261,13 @@ export class EmulatedSession {
 
   private emit(type: string, fields: Json): void {
     if (this.closing) return;
+    if (this.options.recordEvents) this.recordUsage(type, fields);
     this.deliver(JSON.stringify({ type, event_id: newId('event'), ...fields }));
+  }
+
+  private recordUsage(type: string, fields: Json): void {
+    if (type === 'response.done') this.record.usageSent.push({ event: type, usage: (fields.response as Json | undefined)?.usage });
+    else if (type === 'conversation.item.input_audio_transcription.completed') this.record.usageSent.push({ event: 'transcription', usage: fields.usage });
   }
 
   private sendError(error: ApiError, clientEventId: string | null): void {

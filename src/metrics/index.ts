@@ -3,9 +3,11 @@
  * Label values come from closed sets; never a session or response id.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TOKEN_DIRECTIONS, TOKEN_MODALITIES, type TokenDirection, type TokenModality } from './token-labels.js';
 import { ERROR_CODES, SESSION_OUTCOMES, UPGRADE_REJECTIONS, type ErrorCode, type SessionOutcome, type UpgradeRejection } from '../errors/index.js';
 
 export type { SessionOutcome, UpgradeRejection };
+export { TOKEN_DIRECTIONS, TOKEN_MODALITIES, type TokenDirection, type TokenModality };
 
 /**
  * The closed label sets: every series exists from the start at 0, so dashboards and `rate()` alerts work at once.
@@ -44,6 +46,13 @@ export interface Metrics {
   readonly errorsTotal: ClosedCounter<'code', ErrorCode>;
   readonly recordedBytes: Counter;
   readonly recorderErrors: Counter;
+  /** Tokens the upstream reported (responses and transcriptions), by direction and modality. */
+  readonly tokensTotal: Omit<Counter<'direction' | 'modality'>, 'inc'> & {
+    inc(labels: { direction: TokenDirection; modality: TokenModality }, value?: number): void;
+  };
+  readonly costUsdTotal: Counter;
+  /** Responses and transcriptions whose cost is unknown (a model or a kind of token without a price). */
+  readonly unpricedTotal: Counter;
 }
 
 /** Creates every metric on its own registry (one per server, so tests in one process do not collide). */
@@ -123,7 +132,24 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       help: 'Recordings stopped by a write error.',
       registers,
     }),
+    tokensTotal: new Counter({
+      name: 'audio_proxy_tokens_total',
+      help: 'Tokens the AI service reported using (responses and transcriptions), by direction (input, cachedInput, output) and modality.',
+      labelNames: ['direction', 'modality'],
+      registers,
+    }),
+    costUsdTotal: new Counter({
+      name: 'audio_proxy_cost_usd_total',
+      help: 'Estimated cost in US dollars of the tokens counted, at the configured prices (priced usage only).',
+      registers,
+    }),
+    unpricedTotal: new Counter({
+      name: 'audio_proxy_usage_unpriced_total',
+      help: 'Responses and transcriptions whose tokens were counted but whose cost is unknown (no price for them).',
+      registers,
+    }),
   };
+  for (const direction of TOKEN_DIRECTIONS) for (const modality of TOKEN_MODALITIES) metrics.tokensTotal.inc({ direction, modality }, 0);
   startAtZero(metrics.sessionsTotal, 'outcome', SESSION_OUTCOMES);
   startAtZero(metrics.upgradesRejected, 'reason', UPGRADE_REJECTIONS);
   startAtZero(metrics.audioBytes, 'direction', DIRECTIONS);

@@ -159,6 +159,7 @@ class FileSessionRecorder implements SessionRecorder {
       finalText: summary.finalText,
       interrupted: summary.interrupted,
       interruptedAtMs: summary.interruptedAtMs ?? null,
+      usage: summary.usage ?? null,
       endedBy,
       startedAt: response.startedAt.toISOString(),
       firstAudioAt: recording.firstAudioAt.toISOString(),

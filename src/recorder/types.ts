@@ -1,3 +1,5 @@
+import type { UsageView } from '../ws/server-events.js';
+
 /** What a session tells its recorder. Calls never throw and never wait: recording must not slow live audio. */
 export interface ResponseSummary {
   readonly status: string;
@@ -5,6 +7,8 @@ export interface ResponseSummary {
   readonly interrupted: boolean;
   /** Where the user stopped hearing it (ms of response audio), when interrupted. */
   readonly interruptedAtMs?: number;
+  /** The response's usage as the AI service reported it, with its estimated cost. */
+  readonly usage?: UsageView;
 }
 
 export interface SessionRecorder {

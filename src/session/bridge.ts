@@ -14,6 +14,7 @@ import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import type { EffectiveSession } from '../upstream/events.js';
+import type { SessionUsage, UsageAccounting } from '../usage/meter.js';
 import type { ClientInput, ClientTransport } from '../ws/client-transport.js';
 import type { ClientFormats } from '../ws/query.js';
 import { ClientChannel } from './client-channel.js';
@@ -41,11 +42,15 @@ export interface BridgeSettings {
   readonly controlMessagesPerSecond: number;
   /** Upstream ping interval; a ping unanswered by the next one ends the session. */
   readonly heartbeatIntervalMs: number;
+  /** Whether `AIResponseEnd` carries the response's usage. */
+  readonly usageInResponseEnd: boolean;
 }
 
 export interface BridgeDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Counts and prices what the upstream reports using. */
+  readonly accounting: UsageAccounting;
   /** Creates this session's recorder (absent when recording is off). */
   readonly createRecorder?: (sessionId: string, formats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat }) => SessionRecorder;
   /** Called once, after the session has fully closed. */
@@ -80,6 +85,7 @@ export class SessionBridge {
   private readonly router: RouterParts;
   private readonly timers: SessionTimers;
   private readonly recorder: SessionRecorder | undefined;
+  private readonly usage: SessionUsage;
   private recorderClosed: Promise<void> = Promise.resolve();
   /** The close code the client's side ended the connection with, when it did. */
   private clientCloseCode: number | undefined;
@@ -95,6 +101,7 @@ export class SessionBridge {
     this.upstreamFormats = chooseUpstreamFormat(formats.input, formats.output);
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.config = new SessionConfig(settings.sessionDefaults, this.upstreamFormats, settings.clientConfigKeys.includes('instructions'));
+    this.usage = deps.accounting.forSession(settings.upstream.model, () => this.config.transcriptionModel);
     this.client = new ClientChannel(transport, metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
     this.responses = new ResponseRelay({
       out: this.client,
@@ -105,8 +112,16 @@ export class SessionBridge {
       upstreamOutput: this.upstreamFormats.output,
       clientOutput: formats.output,
       upstreamInterruptsOnSpeech: () => this.config.upstreamInterruptsOnSpeech,
+      usageToClient: settings.usageInResponseEnd,
     });
-    this.router = { client: this.client, responses: this.responses, config: this.config, log: this.log, responseDone: (failed) => this.onResponseDone(failed) };
+    this.router = {
+      client: this.client,
+      responses: this.responses,
+      config: this.config,
+      log: this.log,
+      usage: this.usage,
+      responseDone: (failed) => this.onResponseDone(failed),
+    };
     this.input = new ClientInputHandler({
       formats,
       upstreamFormats: this.upstreamFormats,
@@ -190,7 +205,10 @@ export class SessionBridge {
     this.deps.metrics.sessionsTotal.inc({ outcome });
     // When the client ended it, what it sent (or 1006: it dropped the connection), not what we would have sent.
     const loggedCode = this.clientCloseCode ?? closeCode;
-    this.log.info({ outcome, closeCode: loggedCode, durationMs: Math.round(performance.now() - this.startedAt) }, 'session closed');
+    this.log.info(
+      { outcome, closeCode: loggedCode, durationMs: Math.round(performance.now() - this.startedAt), usage: this.usage.summary() },
+      'session closed',
+    );
     this.deps.onClosed?.(this);
   }
 

@@ -14,6 +14,8 @@ import type { SessionRecorder } from '../recorder/types.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { AudioDeltaEvent, ResponseBody } from '../upstream/events.js';
 import type { UpstreamRequest } from '../upstream/requests.js';
+import type { PricedUsage } from '../usage/meter.js';
+import type { UsageView } from '../ws/server-events.js';
 import type { ClientChannel } from './client-channel.js';
 import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type ItemRepair, type TrackedResponse } from './response-tracker.js';
 import { responseShortfall } from './upstream-outcomes.js';
@@ -29,6 +31,8 @@ export interface RelayDeps {
   readonly clientOutput: AudioFormat;
   /** Whether the upstream cancels a response by itself when the user starts speaking (`interrupt_response`). */
   readonly upstreamInterruptsOnSpeech: () => boolean;
+  /** Whether `AIResponseEnd` carries the response's usage (USAGE_IN_RESPONSE_END). */
+  readonly usageToClient: boolean;
 }
 
 /**
@@ -161,7 +165,7 @@ export class ResponseRelay {
   }
 
   /** The upstream's `response.done`; returns the error the client is owed when the response failed or stopped short. */
-  onDone(done: ResponseBody): ResponseError | undefined {
+  onDone(done: ResponseBody, usage: PricedUsage): ResponseError | undefined {
     this.activeUpstream = false;
     this.expectedUntil = 0;
     const responseId = done.id;
@@ -183,9 +187,11 @@ export class ResponseRelay {
       finalText: response.text,
       interrupted: response.interrupted,
       ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
+      usage: usageView(usage),
     });
     const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
-    this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason });
+    const used = this.deps.usageToClient ? { usage: usageView(usage) } : {};
+    this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason, ...used });
     if (shortfall === undefined) return undefined;
     this.deps.log.warn({ responseId: response.id, status, reason: shortfall.reason, upstream: shortfall.upstream }, 'response did not complete');
     return shortfall.error;
@@ -266,6 +272,11 @@ export class ResponseRelay {
     response.lastAudioAt = now;
     response.deliveredBytes += upstreamBytes;
   }
+}
+
+/** A response's usage as the client and the sidecar see it. */
+function usageView({ tokens, costUsd }: PricedUsage): UsageView {
+  return { input: { ...tokens.input }, cachedInput: { ...tokens.cachedInput }, output: { ...tokens.output }, costUsd };
 }
 
 /** The status a `response.done` reports, from the closed set the client and the metrics know; absent or unknown: completed. */

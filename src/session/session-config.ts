@@ -66,6 +66,11 @@ export class SessionConfig {
     return { type: 'event', name: 'SessionUpdated', session: toClientSessionView(this.effective, this.instructionsShown) };
   }
 
+  /** The model transcribing the user (as the upstream reports it in effect, else as asked for); undefined when off. */
+  get transcriptionModel(): string | undefined {
+    return this.effective?.audio?.input?.transcription?.model ?? this.desired.transcription?.model;
+  }
+
   /** Whether the session in effect starts a response by itself when the user's turn ends (`create_response`). */
   get upstreamCreatesResponse(): boolean {
     const turn = this.effective?.audio?.input?.turn_detection;

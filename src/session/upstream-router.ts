@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../logger/index.js';
 import type { UpstreamEvent } from '../upstream/events.js';
+import type { SessionUsage } from '../usage/meter.js';
 import type { ClientChannel } from './client-channel.js';
 import type { ResponseError, ResponseRelay } from './response-relay.js';
 import type { SessionConfig } from './session-config.js';
@@ -14,6 +15,7 @@ export interface RouterParts {
   readonly responses: ResponseRelay;
   readonly config: SessionConfig;
   readonly log: Logger;
+  readonly usage: SessionUsage;
   /** A response ended upstream; `failed` is the error the client is owed when it did not complete. */
   responseDone(failed: ResponseError | undefined): void;
 }
@@ -43,6 +45,7 @@ export function routeUpstreamEvent(event: UpstreamEvent, parts: RouterParts): vo
       client.send({ type: 'transcriptDelta', itemId: event.item_id, text: event.delta });
       return;
     case 'conversation.item.input_audio_transcription.completed':
+      parts.usage.transcription(event.usage);
       client.send({ type: 'event', name: 'UserTranscript', itemId: event.item_id, text: event.transcript });
       return;
     case 'conversation.item.input_audio_transcription.failed':
@@ -59,7 +62,8 @@ export function routeUpstreamEvent(event: UpstreamEvent, parts: RouterParts): vo
       responses.onTextDelta(event.response_id, event.delta);
       return;
     case 'response.done':
-      parts.responseDone(responses.onDone(event.response));
+      // Counted before anything else: every response the upstream ends was paid for, tracked by the relay or not.
+      parts.responseDone(responses.onDone(event.response, parts.usage.response(event.response.usage)));
       return;
     case 'unread':
       parts.log.trace({ type: event.name }, 'upstream event not relayed');

@@ -17,6 +17,24 @@ export interface FormatView {
   readonly rate: number;
 }
 
+/** Tokens by modality. */
+export interface ModalityTokens {
+  readonly text: number;
+  readonly audio: number;
+  readonly image: number;
+}
+
+/**
+ * What one response used, as the AI service reported it in `response.done`: input tokens not served from its cache,
+ * cached input tokens, output tokens, and the estimated cost in US dollars (null when the model has no price).
+ */
+export interface UsageView {
+  readonly input: ModalityTokens;
+  readonly cachedInput: ModalityTokens;
+  readonly output: ModalityTokens;
+  readonly costUsd: number | null;
+}
+
 /** The effective session as `SessionUpdated` shows it: camelCase, no secrets; `instructions` only when clients may set them. */
 export interface SessionView {
   readonly voice?: string;
@@ -52,6 +70,8 @@ export type ServerEvent =
       readonly finalText: string;
       /** Present when the AI service did not complete the response. */
       readonly reason?: ResponseEndReason;
+      /** The response's usage; absent when the operator turned it off (USAGE_IN_RESPONSE_END=false). */
+      readonly usage?: UsageView;
     }
   | { readonly type: 'event'; readonly name: 'SessionUpdated'; readonly session: SessionView }
   | { readonly type: 'pong'; readonly id?: string | number }

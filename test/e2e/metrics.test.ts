@@ -30,6 +30,9 @@ const PRODUCT_METRICS = {
   audio_proxy_errors_total: 'counter',
   audio_proxy_recorded_bytes_total: 'counter',
   audio_proxy_recorder_errors_total: 'counter',
+  audio_proxy_tokens_total: 'counter',
+  audio_proxy_cost_usd_total: 'counter',
+  audio_proxy_usage_unpriced_total: 'counter',
 } as const;
 
 async function scrape(): Promise<MetricSample[]> {
@@ -132,7 +135,7 @@ describe('metrics an operator scrapes', () => {
     expect(Math.abs(gaps - (lastAudioAt - firstAudioAt) / 1000)).toBeLessThan(0.1);
 
     // Label values come from closed sets: no session or response id anywhere.
-    const allowedLabels = new Set(['outcome', 'reason', 'direction', 'status', 'code', 'le']);
+    const allowedLabels = new Set(['outcome', 'reason', 'direction', 'modality', 'status', 'code', 'le']);
     for (const sample of samples.filter((s) => s.name.startsWith('audio_proxy_'))) {
       for (const [label, labelValue] of Object.entries(sample.labels)) {
         expect(allowedLabels.has(label)).toBe(true);

@@ -133,8 +133,10 @@ describe('SAVE_AUDIO recordings', () => {
       finalText: end.finalText,
       interrupted: false,
       interruptedAtMs: null,
+      usage: end.usage,
       endedBy: 'response_done',
     });
+    expect(end.usage).toMatchObject({ output: { audio: expect.any(Number) as number } });
     expect(String(end.finalText).length).toBeGreaterThan(0);
     const startedAt = Date.parse(String(sidecar.startedAt));
     expect(startedAt).toBeLessThanOrEqual(Date.parse(String(sidecar.firstAudioAt)));

@@ -20,7 +20,7 @@ const FIELDS = {
   AIResponseStart: ['responseId'],
   textDelta: ['responseId', 'text'],
   AIInterrupted: ['responseId', 'playedMs'],
-  AIResponseEnd: ['responseId', 'status', 'finalText', 'reason?'],
+  AIResponseEnd: ['responseId', 'status', 'finalText', 'reason?', 'usage?'],
   SessionUpdated: ['session'],
   pong: ['id?'],
   error: ['code', 'message', 'fatal', 'upstreamCode?'],
