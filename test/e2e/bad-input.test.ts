@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { describe, expect, it } from 'vitest';
+import { startProxy } from '../helpers/proxy.js';
 import { rawHttpGet } from '../helpers/raw-client.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 async function connected(query = '', env: Record<string, string> = {}): Promise<TestClient> {
-  proxy = await startProxy({ env });
-  client = await TestClient.connect(`${proxy.url}${query}`);
-  await client.waitForType('AIConnected');
-  return client;
+  t.proxy = await startProxy({ env });
+  t.client = await TestClient.connect(`${t.proxy.url}${query}`);
+  await t.client.waitForType('AIConnected');
+  return t.client;
 }
 
 /** Sends a frame, expects one non-fatal error with `code`, and proves the session still works. */
@@ -76,13 +69,13 @@ describe('bad client input gets a clear error and the session goes on', () => {
     ['?inputFormat=g711_ulaw&inputRate=16000', '8000'],
     ['?outputRate=abc', 'outputRate'],
   ])('invalid query %s → invalid_audio_format, then close 1008', async (query, mentions) => {
-    proxy = await startProxy();
-    client = await TestClient.connect(`${proxy.url}${query}`);
-    const error = await client.waitFor((m) => m.type === 'error');
+    t.proxy = await startProxy();
+    t.client = await TestClient.connect(`${t.proxy.url}${query}`);
+    const error = await t.client.waitFor((m) => m.type === 'error');
     expect(error).toMatchObject({ code: 'invalid_audio_format', fatal: true });
     expect(String(error.message)).toContain(mentions);
-    expect((await client.waitForClose()).code).toBe(1008);
-    expect(proxy.emulator.sessions).toHaveLength(0);
+    expect((await t.client.waitForClose()).code).toBe(1008);
+    expect(t.proxy.emulator.sessions).toHaveLength(0);
   });
 });
 
@@ -99,9 +92,9 @@ describe('client strings are echoed cut to 40 characters', () => {
     ['inputRate', (long: string) => `?inputRate=${long}`],
   ])('a 3,000-character %s in invalid_audio_format', async (_name, query) => {
     const long = 'q'.repeat(2999) + 'Z';
-    proxy = await startProxy();
-    client = await TestClient.connect(`${proxy.url}${query(long)}`);
-    const error = await client.waitFor((m) => m.type === 'error');
+    t.proxy = await startProxy();
+    t.client = await TestClient.connect(`${t.proxy.url}${query(long)}`);
+    const error = await t.client.waitFor((m) => m.type === 'error');
     expect(error).toMatchObject({ code: 'invalid_audio_format' });
     expectCut(error.message, long);
   });
@@ -123,7 +116,7 @@ describe('client strings are echoed cut to 40 characters', () => {
     expect(c.json.filter((m) => m.type === 'pong')).toHaveLength(1);
 
     const path = `/${'p'.repeat(3000)}`;
-    const missing = await fetch(`${proxy?.httpUrl}${path}`);
+    const missing = await fetch(`${t.proxy?.httpUrl}${path}`);
     expect(missing.status).toBe(404);
     expectCut(((await missing.json()) as { error: { message: string } }).error.message, path);
   });
@@ -131,13 +124,13 @@ describe('client strings are echoed cut to 40 characters', () => {
 
 describe('the upgrade gate', () => {
   it('refuses other paths with 404', async () => {
-    proxy = await startProxy();
-    await expect(TestClient.connect(`${proxy.url}v1/realtime`)).rejects.toEqual(new UpgradeRejected(404));
+    t.proxy = await startProxy();
+    await expect(TestClient.connect(`${t.proxy.url}v1/realtime`)).rejects.toEqual(new UpgradeRejected(404));
   });
 
   it('DNS rebinding: a page whose name points at the proxy is refused, whatever Host says; own origins come from configuration', async () => {
-    proxy = await startProxy({ env: { PUBLIC_ORIGIN: 'https://voice.example.com' } });
-    const port = proxy.server.port;
+    t.proxy = await startProxy({ env: { PUBLIC_ORIGIN: 'https://voice.example.com' } });
+    const port = t.proxy.server.port;
     const upgrade = (origin: string, host: string): Promise<number> =>
       rawHttpGet(port, '/', { upgrade: true, headers: { Host: host, Origin: origin } }).then((answer) => answer.status);
     expect(await upgrade(`http://evil.example:${port}`, `evil.example:${port}`)).toBe(403);
@@ -146,21 +139,21 @@ describe('the upgrade gate', () => {
     expect(await upgrade(`http://127.0.0.1:${port}`, 'anything.example')).toBe(101);
     expect(await upgrade(`http://localhost:${port}`, `localhost:${port}`)).toBe(101);
     expect(await upgrade('https://voice.example.com', 'voice.example.com')).toBe(101);
-    const rejected = (await proxy.server.metrics.upgradesRejected.get()).values;
+    const rejected = (await t.proxy.server.metrics.upgradesRejected.get()).values;
     expect(rejected.find((sample) => sample.labels.reason === 'origin')?.value).toBe(2);
   });
 
   it('refuses a browser origin that is not allowed with 403 (logged with the origin and ALLOWED_ORIGINS), allows listed and same-origin pages', async () => {
     const logs: string[] = [];
-    proxy = await startProxy({ env: { ALLOWED_ORIGINS: 'https://app.example', LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
-    await expect(TestClient.connect(proxy.url, { origin: 'https://evil.example' })).rejects.toEqual(new UpgradeRejected(403));
+    t.proxy = await startProxy({ env: { ALLOWED_ORIGINS: 'https://app.example', LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
+    await expect(TestClient.connect(t.proxy.url, { origin: 'https://evil.example' })).rejects.toEqual(new UpgradeRejected(403));
     const refused = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upgrade refused');
     expect(refused).toMatchObject({ status: 403, reason: 'origin', origin: 'https://evil.example' });
     expect(JSON.stringify(refused)).toContain('ALLOWED_ORIGINS');
-    client = await TestClient.connect(proxy.url, { origin: 'https://app.example' });
-    await client.waitForType('AIConnected');
-    client.close();
-    client = await TestClient.connect(proxy.url, { origin: proxy.httpUrl });
-    await client.waitForType('AIConnected');
+    t.client = await TestClient.connect(t.proxy.url, { origin: 'https://app.example' });
+    await t.client.waitForType('AIConnected');
+    t.client.close();
+    t.client = await TestClient.connect(t.proxy.url, { origin: t.proxy.httpUrl });
+    await t.client.waitForType('AIConnected');
   });
 });

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { describe, expect, it } from 'vitest';
+import { startProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
+import { perTest } from '../helpers/per-test.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 const RATE = 16000;
 
 /** Starts a voice turn and resolves once the first audio of the reply has arrived. */
 async function replyPlaying(audioPace: number): Promise<{ c: TestClient; responseId: string }> {
-  proxy = await startProxy({ emulator: { audioPace } });
-  const c = await TestClient.connect(`${proxy.url}?inputRate=${RATE}`);
-  client = c;
+  t.proxy = await startProxy({ emulator: { audioPace } });
+  const c = await TestClient.connect(`${t.proxy.url}?inputRate=${RATE}`);
+  t.client = c;
   await c.waitForType('AIConnected');
   await streamSamples(c, utterance(RATE, 1500, 700).all, RATE);
   const start = await c.waitForType('AIResponseStart', 10_000);
@@ -28,7 +21,7 @@ async function replyPlaying(audioPace: number): Promise<{ c: TestClient; respons
 }
 
 function upstreamEvents(type: string): Array<Record<string, unknown>> {
-  return (proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
+  return (t.proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
 }
 
 /** Binary frames after the AIInterrupted event and before any later AIResponseStart. */
@@ -120,13 +113,13 @@ describe('barge-in', () => {
   });
 
   it('cancel with nothing playing does nothing', async () => {
-    proxy = await startProxy();
-    client = await TestClient.connect(proxy.url);
-    await client.waitForType('AIConnected');
-    client.sendJson({ type: 'cancel' });
-    client.sendJson({ type: 'ping', id: 1 });
-    await client.waitForType('pong');
-    expect(client.json.some((m) => m.name === 'AIInterrupted' || m.type === 'error')).toBe(false);
+    t.proxy = await startProxy();
+    t.client = await TestClient.connect(t.proxy.url);
+    await t.client.waitForType('AIConnected');
+    t.client.sendJson({ type: 'cancel' });
+    t.client.sendJson({ type: 'ping', id: 1 });
+    await t.client.waitForType('pong');
+    expect(t.client.json.some((m) => m.name === 'AIInterrupted' || m.type === 'error')).toBe(false);
     expect(upstreamEvents('response.cancel')).toHaveLength(0);
   });
 });

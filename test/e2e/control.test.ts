@@ -1,27 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { describe, expect, it } from 'vitest';
+import { startProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 import { INSTANT } from '../../src/emulator/index.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 async function connected(query = ''): Promise<TestClient> {
-  proxy ??= await startProxy({ emulator: { behaviour: INSTANT } });
-  client = await TestClient.connect(`${proxy.url}${query}`);
-  await client.waitForType('AIConnected');
-  return client;
+  t.proxy ??= await startProxy({ emulator: { behaviour: INSTANT } });
+  t.client = await TestClient.connect(`${t.proxy.url}${query}`);
+  await t.client.waitForType('AIConnected');
+  return t.client;
 }
 
 function upstreamEvents(type: string): Array<Record<string, unknown>> {
-  return (proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
+  return (t.proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === type);
 }
 
 describe('control messages', () => {
@@ -66,17 +59,17 @@ describe('control messages', () => {
   });
 
   it('config sent before AIConnected is applied and answered', async () => {
-    proxy = await startProxy({ emulator: { eventLatencyMs: 100 } });
-    client = await TestClient.connect(proxy.url);
-    client.sendJson({ type: 'config', voice: 'sage' });
-    await client.waitForType('AIConnected');
-    const updated = await client.waitForType('SessionUpdated');
+    t.proxy = await startProxy({ emulator: { eventLatencyMs: 100 } });
+    t.client = await TestClient.connect(t.proxy.url);
+    t.client.sendJson({ type: 'config', voice: 'sage' });
+    await t.client.waitForType('AIConnected');
+    const updated = await t.client.waitForType('SessionUpdated');
     expect(updated.session).toMatchObject({ voice: 'sage' });
   });
 
   it('control messages before AIConnected: the first 16 are held and go upstream in order, the rest dropped and told once', async () => {
-    proxy = await startProxy({ emulator: { eventLatencyMs: 100, behaviour: INSTANT } });
-    const c = (client = await TestClient.connect(proxy.url));
+    t.proxy = await startProxy({ emulator: { eventLatencyMs: 100, behaviour: INSTANT } });
+    const c = (t.client = await TestClient.connect(t.proxy.url));
     for (let i = 0; i < 20; i += 1) c.sendJson({ type: 'clear' });
     c.sendJson({ type: 'ping', id: 'still answered' });
     expect(await c.waitForType('pong')).toEqual({ type: 'pong', id: 'still answered' });
@@ -108,7 +101,7 @@ describe('control messages', () => {
     c.sendJson({ type: 'commit' });
     const end = await c.waitForType('AIResponseEnd', 10_000);
     expect(end.status).toBe('completed');
-    const types = (proxy?.emulator.sessions[0]?.events ?? []).map((e) => e.type);
+    const types = (t.proxy?.emulator.sessions[0]?.events ?? []).map((e) => e.type);
     expect(types.indexOf('input_audio_buffer.commit')).toBeLessThan(types.indexOf('response.create'));
   });
 

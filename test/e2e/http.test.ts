@@ -1,34 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
+import { describe, expect, it } from 'vitest';
+import { startProxy, TEST_API_KEY } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 
-let proxy: TestProxy | undefined;
-
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 describe('HTTP routes', () => {
   it('/health reports liveness, uptime and active sessions', async () => {
-    proxy = await startProxy();
-    const client = await TestClient.connect(proxy.url);
+    t.proxy = await startProxy();
+    const client = await TestClient.connect(t.proxy.url);
     await client.waitForType('AIConnected');
-    const response = await fetch(`${proxy.httpUrl}/health`);
+    const response = await fetch(`${t.proxy.httpUrl}/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', activeSessions: 1, draining: false });
     client.close();
   });
 
   it('/ready is 200 while serving', async () => {
-    proxy = await startProxy();
-    const response = await fetch(`${proxy.httpUrl}/ready`);
+    t.proxy = await startProxy();
+    const response = await fetch(`${t.proxy.httpUrl}/ready`);
     expect(response.status).toBe(200);
   });
 
   it('/info describes the server and never holds a secret', async () => {
-    proxy = await startProxy({ env: { OPENAI_ORG_ID: 'org-secretish' } });
-    const response = await fetch(`${proxy.httpUrl}/info`);
+    t.proxy = await startProxy({ env: { OPENAI_ORG_ID: 'org-secretish' } });
+    const response = await fetch(`${t.proxy.httpUrl}/info`);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).not.toContain(TEST_API_KEY);
@@ -43,18 +39,18 @@ describe('HTTP routes', () => {
   });
 
   it('unknown paths get a JSON 404; other methods a 405', async () => {
-    proxy = await startProxy();
-    const missing = await fetch(`${proxy.httpUrl}/nope`);
+    t.proxy = await startProxy();
+    const missing = await fetch(`${t.proxy.httpUrl}/nope`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/json');
     expect(await missing.json()).toMatchObject({ error: { status: 404 } });
-    const post = await fetch(`${proxy.httpUrl}/health`, { method: 'POST' });
+    const post = await fetch(`${t.proxy.httpUrl}/health`, { method: 'POST' });
     expect(post.status).toBe(405);
   });
 
   it('/metrics serves the Prometheus text format', async () => {
-    proxy = await startProxy();
-    const response = await fetch(`${proxy.httpUrl}/metrics`);
+    t.proxy = await startProxy();
+    const response = await fetch(`${t.proxy.httpUrl}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('audio_proxy_sessions_active');
@@ -62,9 +58,9 @@ describe('HTTP routes', () => {
   });
 
   it('the static file route cannot leave its folder', async () => {
-    proxy = await startProxy();
+    t.proxy = await startProxy();
     for (const path of ['/..%2Fpackage.json', '/%2e%2e/package.json', '/.env', '/../../etc/passwd']) {
-      const response = await fetch(`${proxy.httpUrl}${path}`);
+      const response = await fetch(`${t.proxy.httpUrl}${path}`);
       expect(response.status, path).toBe(404);
     }
   });

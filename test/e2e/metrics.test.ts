@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseMetricsText, sampleValue, scrapeMetrics, type MetricSample } from '../helpers/metrics-text.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { rawUpgrade } from '../helpers/raw-client.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 /** Every proxy metric the README documents; the names are part of the product. */
 const PRODUCT_METRICS = {
@@ -36,8 +29,8 @@ const PRODUCT_METRICS = {
 } as const;
 
 async function scrape(): Promise<MetricSample[]> {
-  if (proxy === undefined) throw new Error('no proxy');
-  return (await scrapeMetrics(proxy.httpUrl)).samples;
+  if (t.proxy === undefined) throw new Error('no proxy');
+  return (await scrapeMetrics(t.proxy.httpUrl)).samples;
 }
 
 async function value(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
@@ -73,8 +66,8 @@ describe('/metrics text parser (test helper)', () => {
 
 describe('metrics an operator scrapes', () => {
   it('exposes every product metric with its type, plus the default process metrics, as Prometheus text', async () => {
-    proxy = await startProxy();
-    const { text, contentType, samples } = await scrapeMetrics(proxy.httpUrl);
+    t.proxy = await startProxy();
+    const { text, contentType, samples } = await scrapeMetrics(t.proxy.httpUrl);
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const [name, type] of Object.entries(PRODUCT_METRICS)) expect(text).toContain(`# TYPE ${name} ${type}\n`);
     expect(sampleValue(samples, 'audio_proxy_sessions_active')).toBe(0);
@@ -86,7 +79,7 @@ describe('metrics an operator scrapes', () => {
   });
 
   it('every series of a closed label set is there at 0 before anything happened (dashboards and alerts work at once)', async () => {
-    proxy = await startProxy();
+    t.proxy = await startProxy();
     const samples = await scrape();
     const zeroSeries: [string, string, string[]][] = [
       ['audio_proxy_sessions_total', 'outcome', ['normal', 'client_error', 'upstream_error', 'expired', 'shutdown']],
@@ -102,8 +95,8 @@ describe('metrics an operator scrapes', () => {
   });
 
   it('a voice turn: sessions, bytes in and out, response status, first-audio latency and frame gaps as the client saw them', async () => {
-    proxy = await startProxy();
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
+    t.proxy = await startProxy();
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`));
     const connected = await c.waitForType('AIConnected');
     expect(await value('audio_proxy_sessions_active')).toBe(1);
     expect(await value('audio_proxy_upstream_connect_seconds_count')).toBe(1);
@@ -152,18 +145,18 @@ describe('metrics an operator scrapes', () => {
 
   it('how the client ended is logged and counted as it happened: its close code, or 1006 and client_dropped for a dropped connection', async () => {
     const logs: string[] = [];
-    proxy = await startProxy({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
+    t.proxy = await startProxy({ env: { LOG_LEVEL: 'info' }, logStream: { write: (line) => void logs.push(line) } });
     const closedLines = (): Array<{ outcome?: string; closeCode?: number }> =>
       logs.map((line) => JSON.parse(line) as { msg?: string; outcome?: string; closeCode?: number }).filter((record) => record.msg === 'session closed');
 
-    const polite = await TestClient.connect(proxy.url);
+    const polite = await TestClient.connect(t.proxy.url);
     await polite.waitForType('AIConnected');
     polite.socket.close(1001, 'tab closed');
     await polite.waitForClose();
     await eventually('audio_proxy_sessions_active', {}, 0);
 
     // Gone without a close frame: the TCP connection simply drops (a lost network, a killed app).
-    const raw = await rawUpgrade(proxy.url);
+    const raw = await rawUpgrade(t.proxy.url);
     await eventually('audio_proxy_sessions_active', {}, 1);
     raw.socket.destroy();
     await eventually('audio_proxy_sessions_active', {}, 0);
@@ -177,8 +170,8 @@ describe('metrics an operator scrapes', () => {
   });
 
   it('a barge-in counts one interruption and a cancelled response', async () => {
-    proxy = await startProxy({ emulator: { audioPace: 1 } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=16000`));
+    t.proxy = await startProxy({ emulator: { audioPace: 1 } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=16000`));
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(16000, 1500, 700).all, 16000);
     const start = await c.waitForType('AIResponseStart', 10_000);
@@ -192,12 +185,12 @@ describe('metrics an operator scrapes', () => {
   });
 
   it('a refused upgrade and bad client input are counted by reason and code', async () => {
-    proxy = await startProxy();
-    const wsBase = proxy.httpUrl.replace(/^http/, 'ws');
+    t.proxy = await startProxy();
+    const wsBase = t.proxy.httpUrl.replace(/^http/, 'ws');
     await expect(TestClient.connect(`${wsBase}/nope`)).rejects.toEqual(new UpgradeRejected(404));
     expect(await value('audio_proxy_upgrades_rejected_total', { reason: 'path' })).toBe(1);
 
-    const c = (client = await TestClient.connect(proxy.url));
+    const c = (t.client = await TestClient.connect(t.proxy.url));
     await c.waitForType('AIConnected');
     c.socket.send('{not json');
     await c.waitFor((m) => m.type === 'error' && m.code === 'invalid_json');
@@ -206,7 +199,7 @@ describe('metrics an operator scrapes', () => {
     await c.waitFor((m) => m.type === 'error' && m.code === 'invalid_audio_frame');
     expect(await value('audio_proxy_errors_total', { code: 'invalid_audio_frame' })).toBe(1);
 
-    const bad = await TestClient.connect(`${proxy.url}?inputRate=12345`);
+    const bad = await TestClient.connect(`${t.proxy.url}?inputRate=12345`);
     await bad.waitFor((m) => m.type === 'error' && m.code === 'invalid_audio_format');
     expect((await bad.waitForClose()).code).toBe(1008);
     expect(await value('audio_proxy_errors_total', { code: 'invalid_audio_format' })).toBe(1);

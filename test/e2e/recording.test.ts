@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/audio/g711.js';
 import { sanitizeId } from '../../src/recorder/file-names.js';
 import { scrapeMetrics, sampleValue } from '../helpers/metrics-text.js';
@@ -11,18 +11,13 @@ import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.
 import { chunkBuffer, samplesToBuffer } from '../helpers/signals.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 import { INSTANT } from '../../src/emulator/index.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
 let root: string | undefined;
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
+const t = perTest(async () => {
   killProxyProcesses();
-  await proxy?.close();
-  proxy = undefined;
   if (root !== undefined) await rm(root, { recursive: true, force: true });
   root = undefined;
 });
@@ -95,8 +90,8 @@ async function sendG711(c: TestClient, bytes: Buffer): Promise<void> {
 describe('SAVE_AUDIO recordings', () => {
   it('response, 24 kHz: the file holds exactly the audio the upstream sent, complete when the response ends; the sidecar agrees', async () => {
     const out = join(await tempRoot(), 'recordings'); // does not exist yet: created on demand
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`));
     const connected = await c.waitForType('AIConnected');
     const sessionId = String(connected.sessionId);
     const { all } = utterance(24000);
@@ -143,7 +138,7 @@ describe('SAVE_AUDIO recordings', () => {
     expect(Date.parse(String(sidecar.firstAudioAt))).toBeLessThanOrEqual(Date.parse(String(sidecar.endedAt)));
     expect(Math.abs(startedAt - Date.now())).toBeLessThan(60_000);
 
-    const { samples } = await scrapeMetrics(proxy.httpUrl);
+    const { samples } = await scrapeMetrics(t.proxy.httpUrl);
     expect(sampleValue(samples, 'audio_proxy_recorded_bytes_total')).toBe(raw.length);
     expect(sampleValue(samples, 'audio_proxy_recorder_errors_total')).toBe(0);
 
@@ -156,8 +151,8 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('both, 16 kHz client: the input file is the audio as sent upstream (24 kHz); the response is the echo of it, byte for byte', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=16000`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=16000`));
     const sessionId = String((await c.waitForType('AIConnected')).sessionId);
     await streamSamples(c, utterance(16000).all, 16000);
     const end = await c.waitForType('AIResponseEnd', 10_000);
@@ -170,7 +165,7 @@ describe('SAVE_AUDIO recordings', () => {
     // The input file is finished by the session's close.
     const [inputJson] = await waitForFiles(out, (n) => n.endsWith(`_${sessionId}_input_24000hz_s16le_mono.json`), 1);
     const input = await readRecording(out, inputJson ?? '');
-    const upstream = upstreamInput(proxy);
+    const upstream = upstreamInput(t.proxy);
     expect(upstream.length).toBeGreaterThan(48_000);
     expectSameBytes(input.raw, upstream);
     expect(input.sidecar).toMatchObject({ kind: 'input', sessionId, byteCount: upstream.length, durationMs: upstream.length / 48 });
@@ -188,8 +183,8 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('G.711 μ-law pass-through: the G.711 bytes are recorded and named _8000hz_mulaw_mono', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputFormat=g711_ulaw`));
     await c.waitForType('AIConnected');
     const sent = Buffer.from(ulawEncode(utterance(8000).all));
     await sendG711(c, sent);
@@ -211,8 +206,8 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('an interrupted response: the sidecar says so and where, the file holds what was relayed', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out }, emulator: { audioPace: 1 } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out }, emulator: { audioPace: 1 } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`));
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(24000, 1500, 700).all, 24000);
     const start = await c.waitForType('AIResponseStart', 10_000);
@@ -238,13 +233,13 @@ describe('SAVE_AUDIO recordings', () => {
 
   it('shutdown mid-response: the server waits until the files are complete, the sidecar says the session ended it', async () => {
     const out = await tempRoot();
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out, SHUTDOWN_GRACE_MS: '0' }, emulator: { audioPace: 1 } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: out, SHUTDOWN_GRACE_MS: '0' }, emulator: { audioPace: 1 } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`));
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(24000, 1500, 700).all, 24000);
     const start = await c.waitForType('AIResponseStart', 10_000);
     await c.waitUntil(() => c.binaryFrames.length >= 3);
-    await proxy.server.close();
+    await t.proxy.server.close();
     // No polling: close() resolved, so the files must be on disk and complete.
     const names = (await readdir(out)).sort();
     expect(names).toHaveLength(2);
@@ -259,8 +254,8 @@ describe('SAVE_AUDIO recordings', () => {
     await writeFile(join(base, 'not-a-directory'), 'x');
     // A path under a file fails with ENOTDIR even for root (chmod would not stop root).
     const out = join(base, 'not-a-directory', 'recordings');
-    proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
-    const c = (client = await TestClient.connect(`${proxy.url}?inputRate=24000`));
+    t.proxy = await startProxy({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: out }, emulator: { behaviour: INSTANT } });
+    const c = (t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`));
     await c.waitForType('AIConnected');
     await streamSamples(c, utterance(24000).all, 24000);
     const end = await c.waitForType('AIResponseEnd', 10_000);
@@ -273,12 +268,12 @@ describe('SAVE_AUDIO recordings', () => {
     const deadline = Date.now() + 5000;
     let errors: number | undefined;
     do {
-      errors = sampleValue((await scrapeMetrics(proxy.httpUrl)).samples, 'audio_proxy_recorder_errors_total');
+      errors = sampleValue((await scrapeMetrics(t.proxy.httpUrl)).samples, 'audio_proxy_recorder_errors_total');
       if (errors === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     } while (Date.now() < deadline);
     expect(errors).toBe(1);
-    const samples = (await scrapeMetrics(proxy.httpUrl)).samples;
+    const samples = (await scrapeMetrics(t.proxy.httpUrl)).samples;
     expect(sampleValue(samples, 'audio_proxy_recorded_bytes_total')).toBe(0);
     expect(sampleValue(samples, 'audio_proxy_sessions_total', { outcome: 'normal' })).toBe(1);
     expect(await readdir(base)).toEqual(['not-a-directory']);
@@ -291,7 +286,7 @@ describe('SAVE_AUDIO recordings', () => {
       AUDIO_OUTPUT_DIR: out,
       SHUTDOWN_GRACE_MS: '5000',
     });
-    const c = (client = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=24000`));
+    const c = (t.client = await TestClient.connect(`ws://127.0.0.1:${port}/?inputRate=24000`));
     await c.waitForType('AIConnected', 10_000);
     await streamSamples(c, utterance(24000).all, 24000);
     const start = await c.waitForType('AIResponseStart', 10_000);

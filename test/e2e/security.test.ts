@@ -2,40 +2,35 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintClientToken } from '../../src/auth/index.js';
 import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
 import { TestClient, UpgradeRejected } from '../helpers/ws-client.js';
 import { rawUpgrade } from '../helpers/raw-client.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
+import { perTest } from '../helpers/per-test.js';
 
 const STATIC_TOKEN = 'static-client-token-4f1d2c';
 const SECRET = 'jwt-signing-secret-for-tests-0123456789abcdef';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
 let logs: string[] = [];
 let outputDir: string | undefined;
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+const t = perTest(async () => {
   logs = [];
   if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
   outputDir = undefined;
 });
 
 async function start(env: Record<string, string>): Promise<TestProxy> {
-  proxy = await startProxy({ env: { LOG_LEVEL: 'trace', ...env }, logStream: { write: (line) => void logs.push(line) } });
-  return proxy;
+  t.proxy = await startProxy({ env: { LOG_LEVEL: 'trace', ...env }, logStream: { write: (line) => void logs.push(line) } });
+  return t.proxy;
 }
 
 async function connected(url: string, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<TestClient> {
-  client = await TestClient.connect(url, options);
-  await client.waitForType('AIConnected');
-  return client;
+  t.client = await TestClient.connect(url, options);
+  await t.client.waitForType('AIConnected');
+  return t.client;
 }
 
 async function refused(url: string, options: Parameters<typeof TestClient.connect>[1] = {}): Promise<number> {
@@ -171,7 +166,7 @@ describe('the API key stays secret', () => {
     await c.waitForClose();
     await c.waitUntil(() => p.server.activeSessions === 0);
     await p.close();
-    proxy = undefined;
+    t.proxy = undefined;
     expect(c.messages.map((m) => m.data.toString('latin1')).join('')).not.toContain(TEST_API_KEY);
     expectLogsClean(TEST_API_KEY);
     const files = await readdir(outputDir);
@@ -182,11 +177,11 @@ describe('the API key stays secret', () => {
   it('a refused upstream key (401) reaches the client and the logs without the key', async () => {
     const wrongKey = 'sk-wrong-key-that-must-not-leak-1234';
     const p = await start({ OPENAI_API_KEY: wrongKey });
-    client = await TestClient.connect(p.url);
-    const error = await client.waitFor((m) => m.type === 'error');
+    t.client = await TestClient.connect(p.url);
+    const error = await t.client.waitFor((m) => m.type === 'error');
     expect(error).toMatchObject({ code: 'upstream_auth_failed', fatal: true });
-    await client.waitForClose();
-    expect(client.messages.map((m) => m.data.toString()).join('')).not.toContain(wrongKey);
+    await t.client.waitForClose();
+    expect(t.client.messages.map((m) => m.data.toString()).join('')).not.toContain(wrongKey);
     expectLogsClean(wrongKey);
   });
 });

@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../../src/audio/g711.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { bestCorrelation, bufferToSamples, chunkBuffer } from '../helpers/signals.js';
 import { utterance } from '../helpers/voice.js';
+import { perTest } from '../helpers/per-test.js';
 import { INSTANT } from '../../src/emulator/index.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
-});
+const t = perTest();
 
 const CODECS = {
   g711_ulaw: { encode: ulawEncode, decode: ulawDecode, upstream: 'audio/pcmu' },
@@ -30,7 +23,7 @@ async function streamBytes(c: TestClient, bytes: Uint8Array): Promise<void> {
 }
 
 function upstreamAppendedBytes(): Buffer {
-  const appends = (proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === 'input_audio_buffer.append');
+  const appends = (t.proxy?.emulator.sessions[0]?.events ?? []).filter((e) => e.type === 'input_audio_buffer.append');
   return Buffer.concat(appends.map((e) => Buffer.from(String(e.audio), 'base64')));
 }
 
@@ -48,19 +41,19 @@ async function voiceTurn(c: TestClient, sentPcm: Int16Array, sentRate: number) {
 describe('telephony: G.711 clients', () => {
   it.each(['g711_ulaw', 'g711_alaw'] as const)('%s pass-through: upstream gets the exact bytes, the echo matches', async (format) => {
     const codec = CODECS[format];
-    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
-    client = await TestClient.connect(`${proxy.url}?inputFormat=${format}`);
-    const connected = await client.waitForType('AIConnected');
+    t.proxy = await startProxy({ emulator: { behaviour: INSTANT } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputFormat=${format}`);
+    const connected = await t.client.waitForType('AIConnected');
     expect(connected).toMatchObject({ input: { format, rate: 8000 }, output: { format, rate: 8000 }, audioPath: 'passthrough' });
-    const update = proxy.emulator.sessions[0]?.events.find((e) => e.type === 'session.update');
+    const update = t.proxy.emulator.sessions[0]?.events.find((e) => e.type === 'session.update');
     expect(update).toMatchObject({ session: { audio: { input: { format: { type: codec.upstream } }, output: { format: { type: codec.upstream } } } } });
 
     const { all } = utterance(8000);
     const sentBytes = codec.encode(all);
-    await streamBytes(client, sentBytes);
-    const { audio, reference } = await voiceTurn(client, all, 8000);
+    await streamBytes(t.client, sentBytes);
+    const { audio, reference } = await voiceTurn(t.client, all, 8000);
     // Pass-through: not one byte changed on the way up.
-    await client.waitUntil(() => upstreamAppendedBytes().length === sentBytes.length);
+    await t.client.waitUntil(() => upstreamAppendedBytes().length === sentBytes.length);
     expect(upstreamAppendedBytes().equals(Buffer.from(sentBytes))).toBe(true);
     // The echo comes back as G.711 of the same law: decode and compare.
     const echoed = codec.decode(audio);
@@ -69,20 +62,20 @@ describe('telephony: G.711 clients', () => {
   });
 
   it('μ-law in, PCM16 16 kHz out: transcoded both ways, the echo matches', async () => {
-    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
-    client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw&outputFormat=pcm16&outputRate=16000`);
-    const connected = await client.waitForType('AIConnected');
+    t.proxy = await startProxy({ emulator: { behaviour: INSTANT } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputFormat=g711_ulaw&outputFormat=pcm16&outputRate=16000`);
+    const connected = await t.client.waitForType('AIConnected');
     expect(connected).toMatchObject({
       input: { format: 'g711_ulaw', rate: 8000 },
       output: { format: 'pcm16', rate: 16000 },
       audioPath: 'transcode',
     });
-    const update = proxy.emulator.sessions[0]?.events.find((e) => e.type === 'session.update');
+    const update = t.proxy.emulator.sessions[0]?.events.find((e) => e.type === 'session.update');
     expect(update).toMatchObject({ session: { audio: { input: { format: { type: 'audio/pcm', rate: 24000 } } } } });
 
     const { all } = utterance(8000);
-    await streamBytes(client, ulawEncode(all));
-    const { audio, reference } = await voiceTurn(client, all, 8000);
+    await streamBytes(t.client, ulawEncode(all));
+    const { audio, reference } = await voiceTurn(t.client, all, 8000);
     const echoed16k = bufferToSamples(audio);
     // Compare at 8 kHz: take every other 16 kHz sample (the speech band is far below 4 kHz).
     const echoed8k = echoed16k.filter((_, i) => i % 2 === 0);
@@ -91,29 +84,29 @@ describe('telephony: G.711 clients', () => {
   });
 
   it('mixed laws (μ-law in, A-law out) transcode through 24 kHz PCM', async () => {
-    proxy = await startProxy({ emulator: { behaviour: INSTANT } });
-    client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw&outputFormat=g711_alaw`);
-    expect(await client.waitForType('AIConnected')).toMatchObject({ audioPath: 'transcode' });
+    t.proxy = await startProxy({ emulator: { behaviour: INSTANT } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputFormat=g711_ulaw&outputFormat=g711_alaw`);
+    expect(await t.client.waitForType('AIConnected')).toMatchObject({ audioPath: 'transcode' });
     const { all } = utterance(8000);
-    await streamBytes(client, ulawEncode(all));
-    const { audio, reference } = await voiceTurn(client, all, 8000);
+    await streamBytes(t.client, ulawEncode(all));
+    const { audio, reference } = await voiceTurn(t.client, all, 8000);
     const echoed = alawDecode(audio);
     expect(bestCorrelation(reference.subarray(0, echoed.length), echoed, 40).correlation).toBeGreaterThanOrEqual(0.9);
   });
 
   it('a truncate after barge-in is computed at 8 bytes per ms for G.711', async () => {
-    proxy = await startProxy({ emulator: { audioPace: 1 } });
-    client = await TestClient.connect(`${proxy.url}?inputFormat=g711_ulaw`);
-    await client.waitForType('AIConnected');
-    await streamBytes(client, ulawEncode(utterance(8000, 1500, 700).all));
-    await client.waitForType('AIResponseStart', 10_000);
-    await client.waitUntil(() => (client?.binaryFrames.length ?? 0) > 0);
-    client.sendJson({ type: 'cancel', playedMs: 100_000 });
-    const interrupted = await client.waitForType('AIInterrupted');
-    const before = client.messages.findIndex((m) => m.json?.name === 'AIInterrupted');
-    const deliveredBytes = client.messages.slice(0, before).filter((m) => m.binary).reduce((n, m) => n + m.data.length, 0);
+    t.proxy = await startProxy({ emulator: { audioPace: 1 } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputFormat=g711_ulaw`);
+    await t.client.waitForType('AIConnected');
+    await streamBytes(t.client, ulawEncode(utterance(8000, 1500, 700).all));
+    await t.client.waitForType('AIResponseStart', 10_000);
+    await t.client.waitUntil(() => (t.client?.binaryFrames.length ?? 0) > 0);
+    t.client.sendJson({ type: 'cancel', playedMs: 100_000 });
+    const interrupted = await t.client.waitForType('AIInterrupted');
+    const before = t.client.messages.findIndex((m) => m.json?.name === 'AIInterrupted');
+    const deliveredBytes = t.client.messages.slice(0, before).filter((m) => m.binary).reduce((n, m) => n + m.data.length, 0);
     expect(interrupted.playedMs).toBe(Math.floor(deliveredBytes / 8));
-    const truncate = await client.waitUntil(() => proxy?.emulator.sessions[0]?.events.find((e) => e.type === 'conversation.item.truncate'));
+    const truncate = await t.client.waitUntil(() => t.proxy?.emulator.sessions[0]?.events.find((e) => e.type === 'conversation.item.truncate'));
     expect(truncate.audio_end_ms).toBe(interrupted.playedMs);
   });
 });

@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { startFaultUpstream, startSilentUpstream, type FaultOptions, type FaultUpstream } from '../helpers/fault-upstream.js';
+import { perTest } from '../helpers/per-test.js';
 
-let proxy: TestProxy | undefined;
 let upstream: FaultUpstream | undefined;
-let client: TestClient | undefined;
 let logs: string[] = [];
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+const t = perTest(async () => {
   await upstream?.close();
   upstream = undefined;
   logs = [];
@@ -21,22 +16,22 @@ afterEach(async () => {
 
 async function proxyOn(faulty: FaultUpstream, env: Record<string, string> = {}): Promise<TestProxy> {
   upstream = faulty;
-  proxy = await startProxy({
+  t.proxy = await startProxy({
     env: { OPENAI_REALTIME_URL: faulty.url, LOG_LEVEL: 'debug', ...env },
     logStream: { write: (line) => void logs.push(line) },
   });
-  return proxy;
+  return t.proxy;
 }
 
 async function connect(p: TestProxy): Promise<TestClient> {
-  client = await TestClient.connect(p.url);
-  return client;
+  t.client = await TestClient.connect(p.url);
+  return t.client;
 }
 
 /** Nothing left behind: no session in the server, the gauge back at 0, the upstream socket closed. */
 async function expectNoLeaks(c: TestClient): Promise<void> {
-  await c.waitUntil(() => proxy?.server.activeSessions === 0);
-  const text = await (await fetch(`${proxy?.httpUrl}/metrics`)).text();
+  await c.waitUntil(() => t.proxy?.server.activeSessions === 0);
+  const text = await (await fetch(`${t.proxy?.httpUrl}/metrics`)).text();
   expect(text).toMatch(/^audio_proxy_sessions_active 0$/m);
   await c.waitUntil(() => upstream?.open === 0);
   expect(logs.join('')).not.toContain(TEST_API_KEY);

@@ -2,21 +2,16 @@
  * Upstream input that is legal but awkward, over real sockets: audio deltas that split a sample, and a response
  * whose text never ends. Neither may corrupt what the client gets or grow the proxy's memory without bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFaultUpstream, toneBytes, type FaultOptions, type FaultUpstream } from '../helpers/fault-upstream.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 import { MAX_RESPONSE_TEXT_CHARS } from '../../src/session/response-relay.js';
 
-let proxy: TestProxy | undefined;
 let upstream: FaultUpstream | undefined;
-let client: TestClient | undefined;
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+const t = perTest(async () => {
   await upstream?.close();
   upstream = undefined;
 });
@@ -24,10 +19,10 @@ afterEach(async () => {
 /** A client of a proxy whose upstream answers every `text` with the response `options` describe. */
 async function clientOf(options: FaultOptions, query = '', env: Record<string, string> = {}): Promise<TestClient> {
   upstream = await startFaultUpstream(options);
-  proxy = await startProxy({ env: { OPENAI_REALTIME_URL: upstream.url, ...env } });
-  client = await TestClient.connect(`${proxy.url}${query}`);
-  await client.waitForType('AIConnected');
-  return client;
+  t.proxy = await startProxy({ env: { OPENAI_REALTIME_URL: upstream.url, ...env } });
+  t.client = await TestClient.connect(`${t.proxy.url}${query}`);
+  await t.client.waitForType('AIConnected');
+  return t.client;
 }
 
 describe('odd-length audio deltas', () => {
@@ -51,7 +46,7 @@ describe('odd-length audio deltas', () => {
     await even.waitForType('AIResponseEnd');
     const expected = Buffer.concat(even.binaryFrames);
     even.close();
-    await proxy?.close();
+    await t.proxy?.close();
     await upstream?.close();
 
     // The same tone cut into odd deltas (8 × 2161 = 9 × 1920 + 8 bytes): the same samples must come out.
