@@ -55,7 +55,6 @@ async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
     ...(storeHealth === undefined ? {} : { storeHealth }),
     ...(emulator === undefined ? {} : { localUpstreamUrl: emulator.url }),
   });
-  logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
   // The sessions' leases are released as they close; the store's connection and the emulator go after the last.
   const stop = async (): Promise<void> => {
     await server.close();
@@ -73,6 +72,9 @@ async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
     },
     ignored: (signal) => logger.info({ signal }, 'already draining'),
   });
+  // Only now: until the handlers are on, SIGTERM's default action would end the process without a drain, and
+  // supervisors and tests take 'ready' to mean a signal will be handled (as the cluster's primary does).
+  logger.info({ url: server.url, page: `${server.httpUrl}/`, port: server.port, pid: process.pid, workers: 1 }, 'ready');
 }
 
 /** What a serving process needs besides the configuration: audio tables, metrics, auth, recording. */

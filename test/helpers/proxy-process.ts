@@ -17,7 +17,8 @@ const running = new Set<ProxyProcess>();
 
 /**
  * Starts the proxy with the built-in emulator as its upstream on a free port, stdout and stderr piped, and resolves
- * once it logs `listening`. `env` overrides the defaults.
+ * once it logs `ready` (from then on SIGTERM drains; at `listening` the handlers are not yet on). `env` overrides
+ * the defaults.
  */
 export async function startProxyProcess(env: Record<string, string> = {}): Promise<ProxyProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -32,7 +33,7 @@ export async function startProxyProcess(env: Record<string, string> = {}): Promi
     void exit.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const record = JSON.parse(line) as { msg?: string; port?: number };
-      if (record.msg === 'listening' && record.port !== undefined) {
+      if (record.msg === 'ready' && record.port !== undefined) {
         clearTimeout(timer);
         resolve(record.port);
       }
