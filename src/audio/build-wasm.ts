@@ -1,14 +1,16 @@
 /**
- * `npm run build:wasm`: assembles src/audio/polyphase-simd.wat into the committed polyphase-simd.wasm with wabt's
- * wat2wasm (the `wabt` package from the npm registry, pinned in package-lock.json). The output is deterministic, so
- * test/audio/polyphase-simd.test.ts can check that the committed binary is exactly what its source builds to.
+ * `npm run build:wasm`: assembles polyphase-simd.wat (beside this file) into the committed polyphase-simd.wasm with
+ * wabt's wat2wasm (the `wabt` package from the npm registry, pinned in package-lock.json). The output is
+ * deterministic, so test/audio/polyphase-simd.test.ts can check that the committed binary is exactly what its source
+ * builds to. A development tool kept beside the source it builds, never part of the server: tsconfig.build.json
+ * leaves it out of dist/ (wabt is a devDependency).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtFactory from 'wabt';
 
-export const WAT_PATH = fileURLToPath(new URL('../src/audio/polyphase-simd.wat', import.meta.url));
-export const WASM_PATH = fileURLToPath(new URL('../src/audio/polyphase-simd.wasm', import.meta.url));
+export const WAT_PATH = fileURLToPath(new URL('./polyphase-simd.wat', import.meta.url));
+export const WASM_PATH = fileURLToPath(new URL('./polyphase-simd.wasm', import.meta.url));
 
 /** The module's bytes as built from `watPath` (no debug names: the same source always gives the same bytes). */
 export async function buildWasm(watPath = WAT_PATH): Promise<Uint8Array> {

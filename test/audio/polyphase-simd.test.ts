@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildWasm, WASM_PATH } from '../../scripts/build-wasm.js';
+import { buildWasm, WASM_PATH } from '../../src/audio/build-wasm.js';
 import { createResampler } from '../../src/audio/resampler.js';
 import { samplesToBuffer, toneSamples } from '../helpers/signals.js';
 
