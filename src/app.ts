@@ -20,6 +20,7 @@ import { createMetrics, type Metrics } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { SessionRegistry } from './session/registry.js';
 import { UsageAccounting } from './usage/meter.js';
+import type { RenewalSettings } from './session/upstream-switch.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
 import { parseFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
@@ -190,6 +191,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
         heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
         usageInResponseEnd: config.usage.inResponseEnd,
+        renewal: renewalSettings(config),
       },
       {
         logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
@@ -306,4 +308,15 @@ function resolveUpstream(upstream: UpstreamConfig, localUrl: string | undefined)
   if (upstream.kind !== 'local') return upstream;
   if (localUrl === undefined) throw new Error('UPSTREAM=local needs the built-in emulator started first (ServerOptions.localUpstreamUrl)');
   return { ...upstream, url: localUrl };
+}
+
+/** How sessions outlive their upstream session (docs/renewal.md), in the units the session counts in. */
+export function renewalSettings(config: Config): RenewalSettings {
+  const renewal = config.upstreamRenewal;
+  return {
+    maxUpstreamSessionMs: renewal.maxSessionSeconds * 1000,
+    renewMarginMs: renewal.renewMarginSeconds * 1000,
+    reconnect: { attempts: renewal.reconnectAttempts, withinMs: renewal.reconnectWindowSeconds * 1000 },
+    replayMaxItems: renewal.replayMaxItems,
+  };
 }

@@ -79,6 +79,8 @@ export interface Config {
   /** Null: every limit is counted in this server alone (REDIS_URL unset). */
   readonly sharedStore: SharedStoreConfig | null;
   readonly usage: UsageConfig;
+  /** Conversations that outlive an upstream session (docs/renewal.md). */
+  readonly upstreamRenewal: UpstreamRenewalConfig;
   readonly limits: {
     readonly maxConnections: number;
     readonly maxConnectionsPerIp: number;
@@ -95,6 +97,17 @@ export interface Config {
     /** Response audio the client may have unread in its socket before the proxy drops audio. */
     readonly clientHighWaterMs: number;
   };
+}
+
+export interface UpstreamRenewalConfig {
+  /** The AI service's own cap on a session (it closes at it with 1001); renewed a margin before. */
+  readonly maxSessionSeconds: number;
+  readonly renewMarginSeconds: number;
+  /** Connection attempts after an upstream drop (0: a drop ends the session), all within `reconnectWindowSeconds`. */
+  readonly reconnectAttempts: number;
+  readonly reconnectWindowSeconds: number;
+  /** Most conversation items a new upstream session is given (oldest dropped first). */
+  readonly replayMaxItems: number;
 }
 
 /** `variables`: every environment variable the configuration reads. */
@@ -173,6 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     auth: { token: r.secret('PROXY_AUTH_TOKEN'), secret: r.secret('PROXY_AUTH_SECRET') },
     sharedStore: readSharedStore(r),
     usage: readUsage(r),
+    upstreamRenewal: {
+      maxSessionSeconds: r.int('UPSTREAM_MAX_SESSION_SECONDS', 3600, 2, 86400),
+      renewMarginSeconds: r.int('UPSTREAM_RENEW_MARGIN_SECONDS', 120, 1, 3600),
+      reconnectAttempts: r.int('UPSTREAM_RECONNECT_ATTEMPTS', 3, 0, 20),
+      reconnectWindowSeconds: r.int('UPSTREAM_RECONNECT_WINDOW_SECONDS', 15, 1, 600),
+      replayMaxItems: r.int('CONTEXT_REPLAY_MAX_ITEMS', 50, 0, 1000),
+    },
     limits: {
       maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
       maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),
@@ -196,6 +216,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   }
   if (config.limits.maxSessionsPerUser > 0 && config.auth.secret === null) {
     r.problem('MAX_SESSIONS_PER_USER', "needs PROXY_AUTH_SECRET: a user is a signed token's sub, and without one no session has a user");
+  }
+  if (config.upstreamRenewal.renewMarginSeconds >= config.upstreamRenewal.maxSessionSeconds) {
+    r.problem('UPSTREAM_RENEW_MARGIN_SECONDS', 'must be less than UPSTREAM_MAX_SESSION_SECONDS');
   }
   if (config.auth.secret !== null && config.auth.secret.length < 32) {
     r.problem('PROXY_AUTH_SECRET', 'must be at least 32 characters');

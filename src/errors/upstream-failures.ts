@@ -17,7 +17,9 @@ export type ResponseEndReason =
   | 'failed'
   | 'max_output_tokens'
   | 'content_filter'
-  | 'incomplete';
+  | 'incomplete'
+  /** The AI service's session was lost mid-response; the session goes on with a new one (`SessionRenewed`). */
+  | 'upstream_lost';
 
 const KIND_BY_CODE: Readonly<Record<string, UpstreamFailureKind>> = {
   invalid_api_key: 'auth',
@@ -80,6 +82,14 @@ export const UpstreamClose = {
   /** Reported after a refused request shape, e.g. reason `invalid_request_error.beta_api_shape_disabled`. */
   refusedRequest: 4000,
 } as const;
+
+/**
+ * Closes of an open upstream that another connection may well not repeat: the session cap outside a renewal (1001), a
+ * dropped connection (1006), a server fault or restart (1011, 1012), a try-again-later (1013), a bad gateway (1014).
+ * A close whose reason names a refusal (`<type>.<code>`: a bad key, quota, policy) is never one of them, nor 1008 or
+ * the 3000/4000 refusals.
+ */
+export const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
 
 const CLOSE_NAMES: Readonly<Record<number, string>> = {
   [UpstreamClose.normal]: 'normal closure',

@@ -16,6 +16,12 @@ export { TOKEN_DIRECTIONS, TOKEN_MODALITIES, type TokenDirection, type TokenModa
 export const DIRECTIONS = ['in', 'out'] as const;
 export const DROP_REASONS = ['preopen_overflow', 'interrupted', 'client_slow', 'upstream_slow'] as const;
 export const RESPONSE_STATUSES = ['completed', 'cancelled', 'incomplete', 'failed'] as const;
+/** Why an upstream session was replaced: its cap came near, or it was lost. */
+export const RENEWAL_REASONS = ['max_duration', 'upstream_lost'] as const;
+/** `kept_old`: a planned renewal failed and the old upstream session went on; `gave_up`: the session ended. */
+export const RENEWAL_RESULTS = ['renewed', 'kept_old', 'gave_up'] as const;
+export type RenewalReason = (typeof RENEWAL_REASONS)[number];
+export type RenewalResult = (typeof RENEWAL_RESULTS)[number];
 export type Direction = (typeof DIRECTIONS)[number];
 export type DropReason = (typeof DROP_REASONS)[number];
 export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
@@ -44,6 +50,10 @@ export interface Metrics {
   readonly responsesTotal: ClosedCounter<'status', ResponseStatus>;
   readonly interruptionsTotal: Counter;
   readonly errorsTotal: ClosedCounter<'code', ErrorCode>;
+  readonly upstreamRenewals: Omit<Counter<'reason' | 'result'>, 'inc'> & {
+    inc(labels: { readonly reason: RenewalReason; readonly result: RenewalResult }, value?: number): void;
+  };
+  readonly upstreamSwitchGapSeconds: Omit<Histogram<'reason'>, 'observe'> & { observe(labels: { readonly reason: RenewalReason }, value: number): void };
   readonly recordedBytes: Counter;
   readonly recorderErrors: Counter;
   /** Tokens the upstream reported (responses and transcriptions), by direction and modality. */
@@ -122,6 +132,19 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       labelNames: ['code'],
       registers,
     }),
+    upstreamRenewals: new Counter({
+      name: 'audio_proxy_upstream_renewals_total',
+      help: 'Upstream sessions replaced under a live client session, by reason and result.',
+      labelNames: ['reason', 'result'],
+      registers,
+    }),
+    upstreamSwitchGapSeconds: new Histogram({
+      name: 'audio_proxy_upstream_switch_gap_seconds',
+      help: "Time client audio was held while a session moved to a new upstream session (planned or after a drop).",
+      labelNames: ['reason'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
     recordedBytes: new Counter({
       name: 'audio_proxy_recorded_bytes_total',
       help: 'Audio bytes written to recordings.',
@@ -156,6 +179,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
   startAtZero(metrics.audioDroppedBytes, 'reason', DROP_REASONS);
   startAtZero(metrics.responsesTotal, 'status', RESPONSE_STATUSES);
   startAtZero(metrics.errorsTotal, 'code', ERROR_CODES);
+  for (const reason of RENEWAL_REASONS) for (const result of RENEWAL_RESULTS) metrics.upstreamRenewals.inc({ reason, result }, 0);
   return metrics;
 }
 

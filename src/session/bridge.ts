@@ -23,9 +23,12 @@ import { PreopenQueue, PREOPEN_MAX_MESSAGES, type PendingInput } from './preopen
 import { ResponseRelay, type ResponseError } from './response-relay.js';
 import { SessionConfig } from './session-config.js';
 import { SessionTimers } from './session-timers.js';
+import { ConversationHistory } from './conversation-history.js';
+import { reconnectDelayMs } from './reconnect-policy.js';
 import { UpstreamLink } from './upstream-link.js';
 import { sessionEnd, type EndingError, type SessionEnd } from './upstream-outcomes.js';
 import { routeUpstreamEvent, type RouterParts } from './upstream-router.js';
+import { RenewalClock, Renewal, replayRequests, switchCompleted, switchFailed, type RenewalSettings } from './upstream-switch.js';
 
 export interface BridgeSettings {
   readonly upstream: UpstreamConfig;
@@ -44,6 +47,8 @@ export interface BridgeSettings {
   readonly heartbeatIntervalMs: number;
   /** Whether `AIResponseEnd` carries the response's usage. */
   readonly usageInResponseEnd: boolean;
+  /** Renewal before the upstream's cap, recovery from drops, the replay (docs/renewal.md). */
+  readonly renewal: RenewalSettings;
 }
 
 export interface BridgeDeps {
@@ -59,12 +64,21 @@ export interface BridgeDeps {
 
 /**
  * Where a session is. `connecting`: the upstream is opening and being configured; what the client sends is held.
- * `live`: everything flows. `draining`: the server is stopping and a response still runs; the session closes at its
- * end. (Renewing the upstream would add a state that holds client input while a second link gets ready.)
+ * `live`: everything flows. `switching`: the session moves to a new upstream session (`next`, opening; none between
+ * reconnect attempts) while what the client sends is held; `old` is the one being replaced while it still serves (a
+ * planned renewal: make before break). `draining`: the server is stopping and a response still runs; the session
+ * closes at its end.
  */
 type SessionState =
   | { readonly phase: 'connecting'; readonly link: UpstreamLink; readonly held: PreopenQueue }
   | { readonly phase: 'live'; readonly link: UpstreamLink }
+  | {
+      readonly phase: 'switching';
+      readonly old: UpstreamLink | undefined;
+      readonly next: UpstreamLink | undefined;
+      readonly held: PreopenQueue;
+      readonly renewal: Renewal;
+    }
   | { readonly phase: 'draining'; readonly link: UpstreamLink }
   | { readonly phase: 'closed'; readonly outcome: SessionOutcome };
 
@@ -84,6 +98,12 @@ export class SessionBridge {
   private readonly input: ClientInputHandler;
   private readonly router: RouterParts;
   private readonly timers: SessionTimers;
+  private readonly history: ConversationHistory;
+  private readonly renewalClock: RenewalClock;
+  /** The next reconnect attempt after a drop. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The latest recovery from a drop: a drop soon after it continues its budget. */
+  private lastRecovery: Renewal | undefined;
   private readonly recorder: SessionRecorder | undefined;
   private readonly usage: SessionUsage;
   private recorderClosed: Promise<void> = Promise.resolve();
@@ -102,6 +122,8 @@ export class SessionBridge {
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.config = new SessionConfig(settings.sessionDefaults, this.upstreamFormats, settings.clientConfigKeys.includes('instructions'));
     this.usage = deps.accounting.forSession(settings.upstream.model, () => this.config.transcriptionModel);
+    this.history = new ConversationHistory(settings.renewal.replayMaxItems);
+    this.renewalClock = new RenewalClock(settings.renewal, () => this.isQuiet(), () => this.guarded(() => this.renew()));
     this.client = new ClientChannel(transport, metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
     this.responses = new ResponseRelay({
       out: this.client,
@@ -113,11 +135,14 @@ export class SessionBridge {
       clientOutput: formats.output,
       upstreamInterruptsOnSpeech: () => this.config.upstreamInterruptsOnSpeech,
       usageToClient: settings.usageInResponseEnd,
+      started: (responseId) => this.history.responseStarted(responseId),
+      spoken: (responseId, heard) => this.history.responseEnded(responseId, heard),
     });
     this.router = {
       client: this.client,
       responses: this.responses,
       config: this.config,
+      history: this.history,
       log: this.log,
       usage: this.usage,
       responseDone: (failed) => this.onResponseDone(failed),
@@ -130,6 +155,7 @@ export class SessionBridge {
       client: this.client,
       responses: this.responses,
       config: this.config,
+      history: this.history,
       recorder: this.recorder,
       metrics,
       log: this.log,
@@ -138,6 +164,7 @@ export class SessionBridge {
       deliverAudio: (audio, clientBytes) => this.deliverAudio(audio, clientBytes),
       deliver: (work) => this.deliver(work),
       link: () => this.currentLink(),
+      updatesStarted: () => this.state.phase !== 'connecting' || this.state.link.updatesStarted,
       end: (end) => this.close(end.error),
       clientClosed: (code) => this.onClientClosed(code),
     });
@@ -189,8 +216,13 @@ export class SessionBridge {
     const outcome = typeof why === 'string' ? why : sessionEnd(why.code).outcome;
     this.enter({ phase: 'closed', outcome });
     this.timers.stop();
-    state.link.close();
-    if (state.phase === 'connecting') state.held.takeAll();
+    this.renewalClock.stop();
+    clearTimeout(this.retryTimer);
+    if (state.phase === 'switching') {
+      state.old?.close();
+      state.next?.close();
+    } else state.link.close();
+    if (state.phase === 'connecting' || state.phase === 'switching') state.held.takeAll();
     let closeCode: number = why === 'shutdown' ? CloseCode.goingAway : CloseCode.normal;
     let reason = why === 'shutdown' ? 'server shutting down' : '';
     if (typeof why !== 'string') {
@@ -221,26 +253,32 @@ export class SessionBridge {
   private openLink(): UpstreamLink {
     const { settings } = this;
     const highWaterBytes = Math.max(64 * 1024, settings.clientHighWaterMs * upstreamBytesPerMs(this.upstreamFormats.input) * 2);
-    return new UpstreamLink(
+    const link: UpstreamLink = new UpstreamLink(
       { upstream: settings.upstream, connectTimeoutMs: settings.upstreamConnectTimeoutMs, heartbeatIntervalMs: settings.heartbeatIntervalMs, highWaterBytes },
       this.config,
       {
-        ready: (session) => this.guarded(() => this.onLinkReady(session)),
+        ready: (session) => this.guarded(() => this.onLinkReady(link, session)),
         event: (event) => this.guarded(() => routeUpstreamEvent(event, this.router)),
         error: (error) => this.guarded(() => this.client.sendError(error.code, error.message, error.upstreamCode)),
-        lost: (end: SessionEnd) => this.guarded(() => this.close(end.error)),
+        lost: (end, transient) => this.guarded(() => this.onLinkLost(link, end, transient)),
       },
       this.log,
       this.deps.metrics,
     );
+    return link;
   }
 
-  /** The upstream session is configured: the client is told, and what it sent meanwhile goes upstream in order. */
-  private onLinkReady(session: EffectiveSession): void {
+  /** An upstream session is configured: the session's first (the client is told), or the one a switch waited for. */
+  private onLinkReady(link: UpstreamLink, session: EffectiveSession): void {
     const state = this.state;
+    if (state.phase === 'switching' && state.next === link) {
+      this.completeSwitch(state, link, session);
+      return;
+    }
     if (state.phase !== 'connecting') return;
     this.config.takeEffect(session);
     this.enter({ phase: 'live', link: state.link });
+    this.renewalClock.start();
     this.deps.metrics.upstreamConnectSeconds.observe((performance.now() - this.startedAt) / 1000);
     this.client.send({
       type: 'event',
@@ -252,10 +290,115 @@ export class SessionBridge {
     });
     // A config that rode along with the first session.update is answered now; one still held, once it takes effect.
     if (this.config.owesAnswer && !state.held.hasSessionUpdate) this.client.send(this.config.answer());
-    for (const work of state.held.takeAll()) {
+    this.performHeld(state.held);
+  }
+
+  /** What the client sent while the upstream was not ready goes upstream now, in order. */
+  private performHeld(held: PreopenQueue): void {
+    for (const work of held.takeAll()) {
       if (this.state.phase === 'closed') return;
       this.input.perform(work);
     }
+  }
+
+  /**
+   * An upstream link is gone. The first is not retried (the client learns at once that the service cannot be
+   * reached). A live one lost for a transient reason is reconnected within the budget, the conversation replayed; a
+   * refusal (bad key, quota, policy) ends the session as the error says.
+   */
+  private onLinkLost(link: UpstreamLink, end: SessionEnd, transient: boolean): void {
+    const state = this.state;
+    const canRetry = transient && this.settings.renewal.reconnect.attempts > 0;
+    if (state.phase === 'live' && canRetry) {
+      this.responses.cutByDrop();
+      const renewal = Renewal.afterDrop(link.upstreamSessionId, end, this.lastRecovery, this.settings.renewal.reconnect);
+      if (renewal.withinBudget(this.settings.renewal.reconnect)) {
+        this.startSwitch(renewal, undefined);
+        return;
+      }
+      switchFailed(renewal, 'gave_up', this.deps.metrics, this.log);
+      this.close((renewal.endIfAbandoned ?? end).error);
+      return;
+    }
+    if (state.phase !== 'switching') {
+      this.close(end.error);
+      return;
+    }
+    if (link === state.old) {
+      // The old session ended before the new one was ready (its cap, a drop): the new one is on its way.
+      if (!canRetry) return this.close(end.error);
+      this.responses.cutByDrop();
+      this.enter({ ...state, old: undefined });
+      return;
+    }
+    if (link !== state.next) return;
+    if (canRetry && state.old !== undefined) {
+      // A planned renewal failed while the old session still serves: it goes on, and renewal is tried again soon.
+      switchFailed(state.renewal, 'kept_old', this.deps.metrics, this.log);
+      this.enter({ phase: 'live', link: state.old });
+      this.performHeld(state.held);
+      this.renewalClock.retrySoon();
+      return;
+    }
+    const delayMs = canRetry ? state.renewal.nextAttemptDelay(this.settings.renewal.reconnect) : undefined;
+    if (delayMs === undefined) {
+      switchFailed(state.renewal, 'gave_up', this.deps.metrics, this.log);
+      this.close(canRetry ? (state.renewal.endIfAbandoned ?? end).error : end.error);
+      return;
+    }
+    this.enter({ ...state, next: undefined });
+    this.retryTimer = setTimeout(() => this.guarded(() => this.reconnect()), delayMs);
+  }
+
+  /** The upstream's cap is near and the moment is right (or the last safe one): a new session, made before the break. */
+  private renew(): void {
+    const state = this.state;
+    if (state.phase !== 'live') return;
+    this.startSwitch(new Renewal('max_duration', state.link.upstreamSessionId, undefined), state.link);
+  }
+
+  /** Client input is held from now on; the new upstream session opens now (a renewal) or after a short jitter (a drop). */
+  private startSwitch(renewal: Renewal, old: UpstreamLink | undefined): void {
+    this.renewalClock.stop();
+    const held = new PreopenQueue(this.settings.preopenBufferMs);
+    if (old !== undefined) {
+      this.enter({ phase: 'switching', old, next: this.openLink(), held, renewal });
+      return;
+    }
+    this.enter({ phase: 'switching', old, next: undefined, held, renewal });
+    this.retryTimer = setTimeout(() => this.guarded(() => this.reconnect()), reconnectDelayMs(1));
+  }
+
+  private reconnect(): void {
+    const state = this.state;
+    if (state.phase === 'switching' && state.next === undefined) this.enter({ ...state, next: this.openLink() });
+  }
+
+  /**
+   * The new upstream session is configured like the last (its first session.update is whole): it is given the
+   * conversation, the old one is closed, the client told, and what it sent meanwhile goes to the new one in order.
+   */
+  private completeSwitch(state: Extract<SessionState, { phase: 'switching' }>, link: UpstreamLink, session: EffectiveSession): void {
+    this.config.takeEffect(session);
+    const history = this.history.replay();
+    for (const request of replayRequests(history)) link.send(request);
+    if (state.old !== undefined) {
+      // Switched at the last safe point with a response still running on the old session: it ends here.
+      if (this.responses.isActiveUpstream) this.responses.cutByDrop();
+      state.old.close();
+    }
+    this.responses.upstreamReplaced();
+    this.enter({ phase: 'live', link });
+    this.renewalClock.start();
+    if (state.renewal.reason === 'upstream_lost') this.lastRecovery = state.renewal;
+    this.client.send(switchCompleted(state.renewal, { newSessionId: link.upstreamSessionId, replayedItems: history.length }, this.deps.metrics, this.log));
+    if (this.config.owesAnswer && !state.held.hasSessionUpdate) this.client.send(this.config.answer());
+    this.performHeld(state.held);
+  }
+
+  /** Quiet enough to switch: live, no response running or on its way, the user not speaking, no transcript awaited. */
+  private isQuiet(): boolean {
+    return this.state.phase === 'live' && !this.responses.isResponding && this.history.isQuiet;
   }
 
   /** A response ended upstream: the error it owes, the drain's end, or what waited for it (an update, a response). */
@@ -281,7 +424,8 @@ export class SessionBridge {
       if (state.link.appendAudio(audio)) this.recorder?.inputAudio(audio);
       return;
     }
-    if (state.phase !== 'connecting' || state.held.holdAudio(audio, durationMs(clientBytes, this.formats.input))) return;
+    if (state.phase !== 'connecting' && state.phase !== 'switching') return;
+    if (state.held.holdAudio(audio, durationMs(clientBytes, this.formats.input))) return;
     this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, clientBytes);
     if (state.held.firstOverflow('audio')) {
       this.client.sendError(
@@ -298,7 +442,7 @@ export class SessionBridge {
       this.input.perform(work);
       return;
     }
-    if (state.phase !== 'connecting') return;
+    if (state.phase !== 'connecting' && state.phase !== 'switching') return;
     if (work.kind === 'session_update') {
       state.held.holdSessionUpdate();
       return;
@@ -316,8 +460,11 @@ export class SessionBridge {
     return link;
   }
 
+  /** Where requests go now: while switching, the old session still serving (if any); nowhere once closed. */
   private link(): UpstreamLink | undefined {
-    return this.state.phase === 'closed' ? undefined : this.state.link;
+    const state = this.state;
+    if (state.phase === 'switching') return state.old;
+    return state.phase === 'closed' ? undefined : state.link;
   }
 
   /** The client's side ended the connection: with a close frame (its code), or by dropping it (1006). */

@@ -14,6 +14,7 @@ import type { ClientMessage, ParsedClientMessage } from '../ws/client-messages.j
 import type { ClientInput } from '../ws/client-transport.js';
 import type { ClientFormats } from '../ws/query.js';
 import type { ClientChannel } from './client-channel.js';
+import type { ConversationHistory } from './conversation-history.js';
 import type { PendingInput } from './preopen-queue.js';
 import { ControlRateLimiter } from './rate-limiter.js';
 import type { ResponseRelay } from './response-relay.js';
@@ -30,6 +31,7 @@ export interface InputParts {
   readonly client: ClientChannel;
   readonly responses: ResponseRelay;
   readonly config: SessionConfig;
+  readonly history: ConversationHistory;
   readonly recorder: SessionRecorder | undefined;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -43,6 +45,8 @@ export interface InputParts {
   deliver(work: Exclude<PendingInput, { kind: 'audio' }>): void;
   /** The current upstream connection (`perform` runs only while it is ready). */
   link(): UpstreamLink;
+  /** A `config` now needs a session.update of its own (the upstream has been sent one already, or is being replaced). */
+  updatesStarted(): boolean;
   /** Ends the session for a client fault. */
   end(end: SessionEnd): void;
   /** The client's connection ended with `code`. */
@@ -123,6 +127,7 @@ export class ClientInputHandler implements ClientInput {
         return;
       case 'text':
         link.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: message.text }] } });
+        this.parts.history.typed(message.text);
         responses.markTurnEnded();
         responses.request();
         return;
@@ -167,6 +172,6 @@ export class ClientInputHandler implements ClientInput {
     }
     this.parts.config.apply(message.patch);
     // Before the first session.update the patch simply rides along with it.
-    if (this.parts.link().updatesStarted) this.parts.deliver({ kind: 'session_update' });
+    if (this.parts.updatesStarted()) this.parts.deliver({ kind: 'session_update' });
   }
 }

@@ -18,6 +18,7 @@ import type { PricedUsage } from '../usage/meter.js';
 import type { UsageView } from '../ws/server-events.js';
 import type { ClientChannel } from './client-channel.js';
 import { deliveredMs, heardMs, isAudible, itemRepair, newResponse, type ItemRepair, type TrackedResponse } from './response-tracker.js';
+import { heardText } from './conversation-history.js';
 import { responseShortfall } from './upstream-outcomes.js';
 
 export interface RelayDeps {
@@ -33,6 +34,9 @@ export interface RelayDeps {
   readonly upstreamInterruptsOnSpeech: () => boolean;
   /** Whether `AIResponseEnd` carries the response's usage (USAGE_IN_RESPONSE_END). */
   readonly usageToClient: boolean;
+  /** A response started, and ended with these words heard by the user (the conversation's history keeps them). */
+  readonly started: (responseId: string) => void;
+  readonly spoken: (responseId: string, heardText: string) => void;
 }
 
 /**
@@ -67,6 +71,8 @@ export class ResponseRelay {
   /** When the user's latest turn ended (monotonic ms), until a response takes it for its first-audio latency. */
   private turnEndedAt: number | undefined;
   private readonly upstreamBytesPerMs: number;
+  /** A response of an upstream session since replaced: the client may still be playing it, the new upstream never had it. */
+  private replacedResponseId: string | undefined;
 
   constructor(private readonly deps: RelayDeps) {
     this.upstreamBytesPerMs = upstreamBytesPerMs(deps.upstreamOutput);
@@ -192,6 +198,8 @@ export class ResponseRelay {
     const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
     const used = this.deps.usageToClient ? { usage: usageView(usage) } : {};
     this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason, ...used });
+    const heard = response.interrupted ? heardText(response.text, response.reportedPlayedMs ?? 0, deliveredMs(response, this.upstreamBytesPerMs)) : response.text;
+    this.deps.spoken(response.id, heard);
     if (shortfall === undefined) return undefined;
     this.deps.log.warn({ responseId: response.id, status, reason: shortfall.reason, upstream: shortfall.upstream }, 'response did not complete');
     return shortfall.error;
@@ -209,9 +217,14 @@ export class ResponseRelay {
     this.deps.out.send({ type: 'event', name: 'AIInterrupted', responseId: response.id, playedMs: heard });
     const upstreamCancelsItself = trigger === 'speech' && this.deps.upstreamInterruptsOnSpeech();
     if (!response.doneUpstream && !upstreamCancelsItself) this.deps.sendUpstream({ type: 'response.cancel' });
-    // Until its response.done the item is still being generated: the upstream would refuse (or outgrow) a repair now.
-    if (response.doneUpstream) this.sendRepair(itemRepair(response, heard));
-    else this.heldRepair = { response, heardMs: heard };
+    if (response.doneUpstream) {
+      // Over upstream already: the conversation keeps what was heard of it, and so does the upstream's (unless replaced).
+      this.deps.spoken(response.id, heardText(response.text, heard, deliveredMs(response, this.upstreamBytesPerMs)));
+      if (response.id !== this.replacedResponseId) this.sendRepair(itemRepair(response, heard));
+    } else {
+      // Until its response.done the item is still being generated: the upstream would refuse (or outgrow) a repair now.
+      this.heldRepair = { response, heardMs: heard };
+    }
     const delivered = deliveredMs(response, this.upstreamBytesPerMs);
     this.deps.log.debug({ responseId: response.id, heard, delivered, trigger }, 'response interrupted');
   }
@@ -227,6 +240,42 @@ export class ResponseRelay {
     } else if (repair.kind === 'delete') {
       this.deps.sendUpstream({ type: 'conversation.item.delete', item_id: repair.itemId });
     }
+  }
+
+  /**
+   * The upstream was lost mid-response and the session goes on with a new one: a response still running ends for the
+   * client now (`incomplete`, `upstream_lost`), with what it has heard kept for the replay; nothing waits on the old
+   * upstream any more (a requested response, an item to repair).
+   */
+  cutByDrop(): void {
+    this.upstreamReplaced();
+    this.activeUpstream = false;
+    this.expectedUntil = 0;
+    this.createWaiting = false;
+    this.heldRepair = undefined;
+    const response = this.response;
+    if (response === undefined || response.doneUpstream) return;
+    response.doneUpstream = true;
+    if (response.interrupted) {
+      // Over for the user already (AIInterrupted); its end is told as a cancellation would have been.
+      this.finish(response, 'cancelled', heardText(response.text, response.reportedPlayedMs ?? 0, deliveredMs(response, this.upstreamBytesPerMs)));
+      return;
+    }
+    this.deliver(response, 0, response.converter.flush());
+    this.finish(response, 'incomplete', response.text, 'upstream_lost');
+  }
+
+  /** The upstream session was replaced: the latest response stays the client's to interrupt, with nothing to repair upstream. */
+  upstreamReplaced(): void {
+    this.replacedResponseId = this.response?.id;
+    this.heldRepair = undefined;
+  }
+
+  private finish(response: TrackedResponse, status: ResponseStatus, heard: string, reason?: 'upstream_lost'): void {
+    this.deps.metrics.responsesTotal.inc({ status });
+    this.deps.recorder?.responseEnded(response.id, { status, finalText: response.text, interrupted: response.interrupted });
+    this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...(reason ? { reason } : {}) });
+    this.deps.spoken(response.id, heard);
   }
 
   /**
@@ -248,6 +297,7 @@ export class ResponseRelay {
     this.activeUpstream = true;
     this.expectedUntil = 0;
     this.deps.recorder?.responseStarted(responseId);
+    this.deps.started(responseId);
     this.deps.out.send({ type: 'event', name: 'AIResponseStart', responseId });
     return response;
   }

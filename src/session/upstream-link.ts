@@ -14,7 +14,7 @@ import type { EffectiveSession, UpstreamErrorBody, UpstreamEvent } from '../upst
 import type { UpstreamRequest } from '../upstream/requests.js';
 import { BurstCounter } from './rate-limiter.js';
 import { SessionUpdates, type SessionConfig, type UpdateMoment } from './session-config.js';
-import { endForUpstream, errorEventOutcome, sessionEnd, type SessionEnd } from './upstream-outcomes.js';
+import { endForUpstream, errorEventOutcome, isTransientEnd, sessionEnd, type SessionEnd } from './upstream-outcomes.js';
 
 export interface LinkSettings {
   readonly upstream: UpstreamConfig;
@@ -33,8 +33,11 @@ export interface LinkEvents {
   event(event: UpstreamEvent): void;
   /** An error the client is told while the session goes on. */
   error(error: { readonly code: ErrorCode; readonly message?: string; readonly upstreamCode: string }): void;
-  /** The link is gone, and the session with it unless it opens another. */
-  lost(end: SessionEnd): void;
+  /**
+   * The link is gone, and the session with it unless it opens another. `transient`: another connection may well work
+   * (a drop, a server fault, a lost heartbeat, a handshake that did not finish); never for a refusal.
+   */
+  lost(end: SessionEnd, transient: boolean): void;
 }
 
 /** More upstream error events or malformed frames than this within a second is a storm: the link is lost. */
@@ -47,6 +50,7 @@ export class UpstreamLink {
   private readonly handshakeDeadline: NodeJS.Timeout;
   private configured = false;
   private closed = false;
+  private sessionId: string | undefined;
   private slowLogged = false;
 
   constructor(
@@ -59,7 +63,10 @@ export class UpstreamLink {
     this.updates = new SessionUpdates(config);
     // Twice the socket handshake's own timeout, so that one names a hung handshake first; this one also covers an
     // upstream that accepts and then never sends session.created / session.updated.
-    this.handshakeDeadline = setTimeout(() => this.lose(sessionEnd('upstream_unavailable', 'The upstream did not open the session in time.')), settings.connectTimeoutMs * 2);
+    this.handshakeDeadline = setTimeout(
+      () => this.lose(sessionEnd('upstream_unavailable', 'The upstream did not open the session in time.'), true),
+      settings.connectTimeoutMs * 2,
+    );
     this.handshakeDeadline.unref();
     this.connection = new UpstreamConnection(
       settings.upstream,
@@ -72,10 +79,15 @@ export class UpstreamLink {
           if (end.kind === 'failed') log.warn({ kind: end.failure.kind, status: end.failure.status, reason: end.failure.message }, 'upstream connection failed');
           else if (end.kind === 'closed') log.info({ code: end.code, reason: end.reason }, 'upstream closed');
           else log.warn('upstream missed a heartbeat; terminated');
-          this.lose(endForUpstream(end));
+          this.lose(endForUpstream(end), isTransientEnd(end));
         },
       },
     );
+  }
+
+  /** The upstream's id for its session (`session.created`), for the logs. */
+  get upstreamSessionId(): string | undefined {
+    return this.sessionId;
   }
 
   /** The first session.update has gone out: a later `config` needs an update of its own. */
@@ -121,6 +133,7 @@ export class UpstreamLink {
     if (this.closed) return;
     switch (event.type) {
       case 'session.created':
+        this.sessionId ??= event.session.id;
         if (!this.updates.started) this.sendUpdate({ responding: false, audioProduced: false });
         return;
       case 'session.updated':
@@ -147,11 +160,11 @@ export class UpstreamLink {
     }
     this.log.warn({ upstreamCode: code, upstreamType: type, upstreamMessage: message }, 'upstream error event');
     if (this.faults.add()) {
-      this.lose(sessionEnd('upstream_error', 'The upstream sent a storm of errors; the session was ended.', { upstreamCode: code }));
+      this.lose(sessionEnd('upstream_error', 'The upstream sent a storm of errors; the session was ended.', { upstreamCode: code }), false);
       return;
     }
     const reported = outcome.error;
-    if (outcome.ends) this.lose(sessionEnd(reported.code, reported.message, { upstreamCode: reported.upstreamCode }));
+    if (outcome.ends) this.lose(sessionEnd(reported.code, reported.message, { upstreamCode: reported.upstreamCode }), false);
     else this.events.error(reported);
   }
 
@@ -159,12 +172,12 @@ export class UpstreamLink {
   private onMalformed(reason: string): void {
     if (this.closed) return;
     this.log.warn({ reason }, 'malformed upstream frame ignored');
-    if (this.faults.add()) this.lose(sessionEnd('upstream_error', 'The upstream sent a storm of malformed frames; the session was ended.'));
+    if (this.faults.add()) this.lose(sessionEnd('upstream_error', 'The upstream sent a storm of malformed frames; the session was ended.'), false);
   }
 
-  private lose(end: SessionEnd): void {
+  private lose(end: SessionEnd, transient: boolean): void {
     if (this.closed) return;
     this.close();
-    this.events.lost(end);
+    this.events.lost(end, transient);
   }
 }

@@ -10,6 +10,7 @@ import {
   describeUpstreamClose,
   failureKind,
   QUIET_UPSTREAM_ERRORS,
+  TRANSIENT_CLOSE_CODES,
   UPSTREAM_FAILURES,
   UpstreamClose,
   type ResponseEndReason,
@@ -104,6 +105,19 @@ export function endForUpstream(end: UpstreamEnd): SessionEnd {
   if (end.kind === 'failed') return endForFailure(end.failure);
   if (end.kind === 'closed') return endForClose(end.code, end.reason);
   return sessionEnd('upstream_closed', 'The upstream stopped answering heartbeats.');
+}
+
+/**
+ * Whether another connection may well succeed where this one ended: a dropped or failed connection, a server fault,
+ * a heartbeat lost, an unreachable or overloaded upstream at a reconnect. Never credentials refused (a handshake 401 or
+ * 403, or a close naming a refusal), quota, policy, or a refused request (1008, 3000, 4000).
+ */
+export function isTransientEnd(end: UpstreamEnd): boolean {
+  if (end.kind === 'unanswered') return true;
+  if (end.kind === 'failed') return end.failure.kind !== 'auth';
+  const cause = parseCloseReason(end.reason);
+  if (cause !== undefined && failureKind(cause.code, cause.type) !== 'other') return false;
+  return TRANSIENT_CLOSE_CODES.has(end.code);
 }
 
 /** The handshake failed: credentials refused (401/403), rate limited (429: try again later), or unreachable. */

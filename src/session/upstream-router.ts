@@ -7,6 +7,7 @@ import type { Logger } from '../logger/index.js';
 import type { UpstreamEvent } from '../upstream/events.js';
 import type { SessionUsage } from '../usage/meter.js';
 import type { ClientChannel } from './client-channel.js';
+import type { ConversationHistory } from './conversation-history.js';
 import type { ResponseError, ResponseRelay } from './response-relay.js';
 import type { SessionConfig } from './session-config.js';
 
@@ -14,6 +15,8 @@ export interface RouterParts {
   readonly client: ClientChannel;
   readonly responses: ResponseRelay;
   readonly config: SessionConfig;
+  /** The conversation as words, for a new upstream session (renewal, recovery). */
+  readonly history: ConversationHistory;
   readonly log: Logger;
   readonly usage: SessionUsage;
   /** A response ended upstream; `failed` is the error the client is owed when it did not complete. */
@@ -33,10 +36,12 @@ export function routeUpstreamEvent(event: UpstreamEvent, parts: RouterParts): vo
       client.send(parts.config.answer());
       return;
     case 'input_audio_buffer.speech_started':
+      parts.history.speechStarted();
       responses.interrupt('speech');
       client.send({ type: 'event', name: 'AISpeechDetected', audioStartMs: event.audio_start_ms });
       return;
     case 'input_audio_buffer.speech_stopped':
+      parts.history.speechStopped();
       responses.markTurnEnded();
       if (parts.config.upstreamCreatesResponse) responses.expectResponse();
       client.send({ type: 'event', name: 'AISpeechEnded', audioEndMs: event.audio_end_ms });
@@ -44,11 +49,16 @@ export function routeUpstreamEvent(event: UpstreamEvent, parts: RouterParts): vo
     case 'conversation.item.input_audio_transcription.delta':
       client.send({ type: 'transcriptDelta', itemId: event.item_id, text: event.delta });
       return;
+    case 'input_audio_buffer.committed':
+      parts.history.voiceTurn(event.item_id);
+      return;
     case 'conversation.item.input_audio_transcription.completed':
       parts.usage.transcription(event.usage);
+      parts.history.transcript(event.item_id, event.transcript);
       client.send({ type: 'event', name: 'UserTranscript', itemId: event.item_id, text: event.transcript });
       return;
     case 'conversation.item.input_audio_transcription.failed':
+      if (event.item_id !== undefined) parts.history.transcript(event.item_id, null);
       client.sendError('upstream_error', `Transcription failed: ${event.error.message ?? 'no reason given'}`, event.error.code ?? 'transcription_failed');
       return;
     case 'response.created':

@@ -62,7 +62,9 @@ export interface EffectiveSession {
 
 export type UpstreamEvent =
   | AudioDeltaEvent
-  | { readonly type: 'session.created' }
+  /** `session.id` ("sess_…"): the upstream's id for the session, for the logs. */
+  | { readonly type: 'session.created'; readonly session: { readonly id?: string } }
+  | { readonly type: 'input_audio_buffer.committed'; readonly item_id: string }
   | { readonly type: 'session.updated'; readonly session: EffectiveSession }
   | { readonly type: 'input_audio_buffer.speech_started'; readonly audio_start_ms: number }
   | { readonly type: 'input_audio_buffer.speech_stopped'; readonly audio_end_ms: number }
@@ -73,7 +75,7 @@ export type UpstreamEvent =
       readonly transcript: string;
       readonly usage?: Counts;
     }
-  | { readonly type: 'conversation.item.input_audio_transcription.failed'; readonly error: UpstreamErrorBody }
+  | { readonly type: 'conversation.item.input_audio_transcription.failed'; readonly item_id?: string; readonly error: UpstreamErrorBody }
   | { readonly type: 'response.created'; readonly response: { readonly id: string } }
   | { readonly type: 'response.output_item.added'; readonly response_id?: string; readonly item: { readonly id?: string } }
   | { readonly type: 'response.output_audio_transcript.delta' | 'response.output_text.delta'; readonly response_id?: string; readonly delta: string }
@@ -91,7 +93,11 @@ export function readUpstreamEvent(raw: RawEvent): UpstreamEvent {
       if (typeof raw.content_index !== 'number') raw.content_index = 0;
       return raw as unknown as AudioDeltaEvent;
     case 'session.created':
-      return { type: raw.type };
+      return { type: raw.type, session: { id: str(raw.session, 'id') } };
+    case 'input_audio_buffer.committed': {
+      const itemId = str(raw, 'item_id');
+      return itemId === undefined ? unread(raw) : { type: raw.type, item_id: itemId };
+    }
     case 'session.updated':
       return { type: raw.type, session: readSession(raw.session) };
     case 'input_audio_buffer.speech_started':
@@ -103,6 +109,7 @@ export function readUpstreamEvent(raw: RawEvent): UpstreamEvent {
     case 'conversation.item.input_audio_transcription.completed':
       return { type: raw.type, item_id: str(raw, 'item_id') ?? '', transcript: str(raw, 'transcript') ?? '', usage: isObject(raw.usage) ? readCounts(raw.usage) : undefined };
     case 'conversation.item.input_audio_transcription.failed':
+      return { type: raw.type, item_id: str(raw, 'item_id'), error: readError(raw.error) };
     case 'error':
       return { type: raw.type, error: readError(raw.error) };
     case 'response.created': {

@@ -46,11 +46,10 @@ export type UpstreamRequest =
   | { readonly type: 'input_audio_buffer.clear' }
   | {
       readonly type: 'conversation.item.create';
-      readonly item: {
-        readonly type: 'message';
-        readonly role: 'user';
-        readonly content: readonly [{ readonly type: 'input_text'; readonly text: string }];
-      };
+      /** A user's text (typed, or a voice turn's transcript in a replay), or an assistant's turn in a replay. */
+      readonly item:
+        | { readonly type: 'message'; readonly role: 'user'; readonly content: readonly [{ readonly type: 'input_text'; readonly text: string }] }
+        | { readonly type: 'message'; readonly role: 'assistant'; readonly content: readonly [{ readonly type: 'output_text'; readonly text: string }] };
     }
   | { readonly type: 'conversation.item.truncate'; readonly item_id: string; readonly content_index: number; readonly audio_end_ms: number }
   | { readonly type: 'conversation.item.delete'; readonly item_id: string }

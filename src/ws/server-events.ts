@@ -78,6 +78,16 @@ export type ServerEvent =
   | ClientErrorEvent
   | {
       readonly type: 'event';
+      readonly name: 'SessionRenewed';
+      /** `max_duration`: planned, before the AI service's session cap; `upstream_lost`: after the AI service's session dropped. */
+      readonly reason: 'max_duration' | 'upstream_lost';
+      /** Conversation items the new AI session was given. */
+      readonly replayedItems: number;
+      /** How long the client's audio was held (not lost) during the switch, ms. */
+      readonly gapMs: number;
+    }
+  | {
+      readonly type: 'event';
       readonly name: 'ServerShuttingDown';
       readonly graceMs: number;
       /** `max_session`: the session reaches MAX_SESSION_SECONDS (not a restart). */

@@ -20,6 +20,18 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.limits)).toBe(true);
   });
 
+  it('upstream renewal: the documented defaults; a margin not below the cap, or a bad count, is reported by name', () => {
+    expect(loadConfig({})).toMatchObject({
+      ok: true,
+      config: { upstreamRenewal: { maxSessionSeconds: 3600, renewMarginSeconds: 120, reconnectAttempts: 3, reconnectWindowSeconds: 15, replayMaxItems: 50 } },
+    });
+    const margin = loadConfig({ UPSTREAM_MAX_SESSION_SECONDS: '60', UPSTREAM_RENEW_MARGIN_SECONDS: '60' });
+    expect(margin.ok ? [] : margin.errors).toEqual(['UPSTREAM_RENEW_MARGIN_SECONDS must be less than UPSTREAM_MAX_SESSION_SECONDS']);
+    const bad = loadConfig({ UPSTREAM_RECONNECT_ATTEMPTS: '-1', CONTEXT_REPLAY_MAX_ITEMS: 'many', UPSTREAM_RECONNECT_WINDOW_SECONDS: '0' });
+    expect(bad.ok ? [] : bad.errors.map((e) => e.split(' ')[0])).toEqual(['UPSTREAM_RECONNECT_ATTEMPTS', 'UPSTREAM_RECONNECT_WINDOW_SECONDS', 'CONTEXT_REPLAY_MAX_ITEMS']);
+    expect(loadConfig({ UPSTREAM_RECONNECT_ATTEMPTS: '0', CONTEXT_REPLAY_MAX_ITEMS: '0' }).ok).toBe(true);
+  });
+
   it('WORKERS: a number from 1 to 64 or auto; anything else is reported by name', () => {
     expect(loadConfig({ WORKERS: '4' })).toMatchObject({ ok: true, config: { workers: 4 } });
     expect(loadConfig({ WORKERS: 'AUTO' })).toMatchObject({ ok: true, config: { workers: 'auto' } });

@@ -73,7 +73,8 @@ describe('backpressure', () => {
   it('toward an upstream that stops reading: client audio dropped and counted (upstream_slow), then the missed heartbeat ends the session', async () => {
     const stopReading = (s: WebSocket): void => void (s as unknown as { _socket: Socket })._socket.pause();
     upstream = await startFaultUpstream({ onReady: stopReading });
-    t.proxy = await startProxy({ env: { OPENAI_REALTIME_URL: upstream.url, HEARTBEAT_INTERVAL_MS: '1500' } });
+    // Reconnecting is off: this is about the drop, not the recovery from it (test/e2e/renewal.test.ts).
+    t.proxy = await startProxy({ env: { OPENAI_REALTIME_URL: upstream.url, HEARTBEAT_INTERVAL_MS: '1500', UPSTREAM_RECONNECT_ATTEMPTS: '0' } });
     t.client = await TestClient.connect(`${t.proxy.url}?inputRate=8000`);
     await t.client.waitForType('AIConnected');
     const second = Buffer.alloc(16_000, 1);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { startFaultUpstream, startSilentUpstream, type FaultOptions, type FaultUpstream } from '../helpers/fault-upstream.js';
+import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
+import { startFaultUpstream, startSilentUpstream, type FaultUpstream } from '../helpers/fault-upstream.js';
 import { perTest } from '../helpers/per-test.js';
 
 let upstream: FaultUpstream | undefined;
@@ -21,6 +22,11 @@ async function proxyOn(faulty: FaultUpstream, env: Record<string, string> = {}):
     logStream: { write: (line) => void logs.push(line) },
   });
   return t.proxy;
+}
+
+async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const { samples } = await scrapeMetrics(t.proxy?.httpUrl ?? '');
+  return sampleValue(samples, name, labels) ?? 0;
 }
 
 async function connect(p: TestProxy): Promise<TestClient> {
@@ -45,15 +51,6 @@ async function fatal(c: TestClient, code: string, closeCode: number, timeoutMs =
   return error;
 }
 
-async function faultyResponse(options: FaultOptions, code: string, closeCode: number): Promise<void> {
-  const p = await proxyOn(await startFaultUpstream(options));
-  const c = await connect(p);
-  await c.waitForType('AIConnected');
-  c.sendJson({ type: 'text', text: 'talk to me' });
-  await c.waitForType('AIResponseStart');
-  await fatal(c, code, closeCode);
-}
-
 describe('upstream faults, each a documented error and close, nothing leaked', () => {
   it('handshake timeout (TCP accepted, upgrade never answered) → upstream_unavailable, 1011', async () => {
     const p = await proxyOn(await startSilentUpstream(), { UPSTREAM_CONNECT_TIMEOUT_MS: '300' });
@@ -72,16 +69,40 @@ describe('upstream faults, each a documented error and close, nothing leaked', (
     expect(c.json.some((m) => m.name === 'AIConnected')).toBe(false);
   });
 
-  it('TCP reset mid-response → upstream_closed, 1011', async () => {
-    await faultyResponse({ midResponse: { afterDeltas: 2, fault: 'reset' } }, 'upstream_closed', 1011);
+  it.each([
+    ['TCP reset', 'reset'],
+    ['the connection dropped without a close frame (1006)', 'terminate'],
+    ['close 1011', { close: 1011, reason: 'boom' }],
+    ['close 1001 outside a renewal (the upstream going away)', { close: 1001, reason: 'going away' }],
+  ] as const)('%s mid-response: the response ends incomplete (upstream_lost), the session reconnects and goes on, no error', async (_name, fault) => {
+    const p = await proxyOn(await startFaultUpstream({ midResponse: { afterDeltas: 2, fault } }));
+    const c = await connect(p);
+    await c.waitForType('AIConnected');
+    c.sendJson({ type: 'text', text: 'talk to me' });
+    const cut = await c.waitForType('AIResponseEnd');
+    expect(cut).toMatchObject({ status: 'incomplete', reason: 'upstream_lost' });
+    expect(await c.waitForType('SessionRenewed')).toMatchObject({ reason: 'upstream_lost', replayedItems: 2 });
+    const from = c.json.length;
+    c.sendJson({ type: 'text', text: 'still there?' });
+    expect(await c.waitFor((m) => m.name === 'AIResponseEnd', 5000, from)).toMatchObject({ status: 'completed' });
+    expect(c.json.filter((m) => m.type === 'error')).toEqual([]);
+    expect(upstream?.connections).toBe(2);
+    expect(await metric('audio_proxy_responses_total', { status: 'incomplete' })).toBe(1);
   });
 
-  it('connection dropped mid-response without a close frame (1006) → upstream_closed, 1011', async () => {
-    await faultyResponse({ midResponse: { afterDeltas: 2, fault: 'terminate' } }, 'upstream_closed', 1011);
-  });
-
-  it('close 1001 mid-response (the upstream going away) → session_expired, 1001', async () => {
-    await faultyResponse({ midResponse: { afterDeltas: 1, fault: { close: 1001, reason: 'going away' } } }, 'session_expired', 1001);
+  it.each([
+    ['a refused key (3000 invalid_api_key)', { close: 3000, reason: 'invalid_request_error.invalid_api_key' }, 'upstream_auth_failed'],
+    ['a refused request shape (4000)', { close: 4000, reason: 'invalid_request_error.beta_api_shape_disabled' }, 'upstream_error'],
+    ['quota (insufficient_quota)', { close: 1011, reason: 'insufficient_quota.insufficient_quota' }, 'upstream_quota'],
+    ['a policy close (1008)', { close: 1008, reason: 'policy violation' }, 'upstream_closed'],
+  ] as const)('%s mid-response is not retried: the session ends as before (%s)', async (_name, fault, code) => {
+    const p = await proxyOn(await startFaultUpstream({ midResponse: { afterDeltas: 1, fault } }));
+    const c = await connect(p);
+    await c.waitForType('AIConnected');
+    c.sendJson({ type: 'text', text: 'talk to me' });
+    await fatal(c, code, 1011);
+    expect(upstream?.connections).toBe(1);
+    expect(c.json.some((m) => m.name === 'SessionRenewed')).toBe(false);
   });
 
   it('a few malformed frames are ignored: no error to the client, the turn completes', async () => {
@@ -135,12 +156,16 @@ describe('upstream faults, each a documented error and close, nothing leaked', (
     expect(c.json.filter((m) => m.type === 'error' && m.fatal === false)).toHaveLength(20);
   });
 
-  it('an upstream that stops answering pings is terminated → upstream_closed, 1011', async () => {
-    const p = await proxyOn(await startFaultUpstream({ autoPong: false }), { HEARTBEAT_INTERVAL_MS: '200' });
+  it('an upstream that stops answering pings on every connection: reconnected until the budget is spent, then upstream_closed, 1011', async () => {
+    const p = await proxyOn(await startFaultUpstream({ autoPong: false }), { HEARTBEAT_INTERVAL_MS: '200', UPSTREAM_RECONNECT_ATTEMPTS: '2' });
     const c = await connect(p);
     await c.waitForType('AIConnected');
     const error = await fatal(c, 'upstream_closed', 1011);
     expect(String(error.message)).toContain('heartbeat');
+    // Each reconnect worked, and each new session lost its heartbeat again: the drops share one budget.
+    expect(c.json.filter((m) => m.name === 'SessionRenewed')).toHaveLength(2);
+    expect(upstream?.connections).toBe(3);
+    expect(await metric('audio_proxy_upstream_renewals_total', { reason: 'upstream_lost', result: 'gave_up' })).toBe(1);
   });
 
   it('an upstream error that quotes the API key reaches neither the client nor the logs with it', async () => {

@@ -35,8 +35,10 @@ describe('upstream failures reach the client as a named, fatal error and the rig
     expect((await t.client.waitForClose()).code).toBe(1011);
   });
 
-  it('an upstream that dies mid-response → upstream_closed, 1011, and no session left behind', async () => {
-    t.proxy = await startProxy({ emulator: { audioPace: 1, closeMidResponse: { code: 1011, afterDeltas: 2 } } });
+  // With reconnecting off (UPSTREAM_RECONNECT_ATTEMPTS=0) an upstream lost is the session's end, as it always was;
+  // with it on (the default) the session goes on: test/e2e/renewal.test.ts and upstream-faults-extra.test.ts.
+  it('reconnecting off: an upstream that dies mid-response → upstream_closed, 1011, and no session left behind', async () => {
+    t.proxy = await startProxy({ emulator: { audioPace: 1, closeMidResponse: { code: 1011, afterDeltas: 2 } }, env: { UPSTREAM_RECONNECT_ATTEMPTS: '0' } });
     t.client = await TestClient.connect(`${t.proxy.url}?inputRate=16000`);
     await t.client.waitForType('AIConnected');
     await streamSamples(t.client, utterance(16000).all, 16000);
@@ -47,8 +49,8 @@ describe('upstream failures reach the client as a named, fatal error and the rig
     await t.client.waitUntil(() => t.proxy?.server.activeSessions === 0);
   });
 
-  it("the upstream's own session cap (close 1001) → session_expired, 1001", async () => {
-    t.proxy = await startProxy({ emulator: { maxSessionMs: 400 } });
+  it("reconnecting off: the upstream's own session cap reached unrenewed (close 1001) → session_expired, 1001", async () => {
+    t.proxy = await startProxy({ emulator: { maxSessionMs: 400 }, env: { UPSTREAM_RECONNECT_ATTEMPTS: '0' } });
     t.client = await TestClient.connect(t.proxy.url);
     await t.client.waitForType('AIConnected');
     const error = await t.client.waitFor((m) => m.type === 'error', 5000);

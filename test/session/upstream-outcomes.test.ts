@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readResponse, type ResponseBody } from '../../src/upstream/events.js';
-import { endForClose, endForFailure, errorEventOutcome, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
+import { endForClose, endForFailure, errorEventOutcome, isTransientEnd, parseCloseReason, responseShortfall } from '../../src/session/upstream-outcomes.js';
 
 describe('how upstream failures end a session', () => {
   it('maps handshake failures to the contract codes', () => {
@@ -92,5 +92,24 @@ describe('responses that did not complete', () => {
   it('completed and cancelled responses owe nothing', () => {
     expect(responseShortfall({ status: 'completed' })).toBeUndefined();
     expect(responseShortfall({ status: 'cancelled', status_details: { reason: 'turn_detected' } })).toBeUndefined();
+  });
+});
+
+describe('which upstream ends another connection may well not repeat (reconnected) and which it would (the end)', () => {
+  it('drops, server faults, a lost heartbeat and an unreachable or overloaded upstream are transient', () => {
+    for (const code of [1001, 1006, 1011, 1012, 1013, 1014]) expect(isTransientEnd({ kind: 'closed', code, reason: '' }), String(code)).toBe(true);
+    expect(isTransientEnd({ kind: 'unanswered' })).toBe(true);
+    expect(isTransientEnd({ kind: 'failed', failure: { kind: 'unavailable', status: 502, message: 'x' } })).toBe(true);
+    expect(isTransientEnd({ kind: 'failed', failure: { kind: 'overloaded', status: 429, message: 'x' } })).toBe(true);
+  });
+
+  it('refusals are not: credentials, quota, rate limits and request shapes named in a close, 1000, 1008, 3000, 4000, a 401/403', () => {
+    expect(isTransientEnd({ kind: 'failed', failure: { kind: 'auth', status: 401, message: 'x' } })).toBe(false);
+    for (const code of [1000, 1008, 3000, 4000]) expect(isTransientEnd({ kind: 'closed', code, reason: '' }), String(code)).toBe(false);
+    for (const reason of ['invalid_request_error.invalid_api_key', 'insufficient_quota.insufficient_quota', 'requests.rate_limit_exceeded']) {
+      expect(isTransientEnd({ kind: 'closed', code: 1011, reason }), reason).toBe(false);
+    }
+    // A free-form reason does not make a transient close fatal.
+    expect(isTransientEnd({ kind: 'closed', code: 1011, reason: 'The server had an error.' })).toBe(true);
   });
 });

@@ -24,6 +24,7 @@ const FIELDS = {
   SessionUpdated: ['session'],
   pong: ['id?'],
   error: ['code', 'message', 'fatal', 'upstreamCode?'],
+  SessionRenewed: ['reason', 'replayedItems', 'gapMs'],
   ServerShuttingDown: ['graceMs', 'reason?'],
 } as const satisfies Catalog;
 

@@ -340,6 +340,14 @@ function onJson(s, text) {
       if (message.fatal === true) s.fatalShown = true; // the close that follows needs no second message
       showError(ERROR_SENTENCES[message.code] ?? `Error: ${message.message ?? message.code}`);
       break;
+    case 'SessionRenewed':
+      // Informational: the conversation moved to a new AI session on the same socket (docs/renewal.md).
+      addNote(
+        message.reason === 'upstream_lost'
+          ? `Reconnected to the AI service (${message.replayedItems} earlier messages carried over).`
+          : `Continued in a new AI session (${message.replayedItems} earlier messages carried over).`,
+      );
+      break;
     case 'ServerShuttingDown': {
       s.shutdownShown = true;
       const seconds = Math.max(1, Math.round(Number(message.graceMs) / 1000) || 0);
@@ -462,6 +470,16 @@ function appendText(item, text) {
 
 function scrollToEnd() {
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
+
+/** A small line in the conversation that is neither the user's nor the assistant's. */
+function addNote(text) {
+  ui.emptyHint.hidden = true;
+  const item = document.createElement('li');
+  item.className = 'note';
+  item.textContent = text;
+  ui.transcript.append(item);
+  scrollToEnd();
 }
 
 function setText(item, text) {
