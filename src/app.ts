@@ -17,22 +17,39 @@ import { createHttpHandler, type ServerStatus } from './http/routes.js';
 import type { Logger } from './logger/index.js';
 import type { StoreHealth } from './shared-store/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
-import { SessionBridge, type BridgeDeps } from './session/bridge.js';
+import type { TokenChecker } from './auth/index.js';
+import { parseRequestTarget, type RequestTarget } from './http/request-target.js';
+import type { ClientProtocol } from './metrics/index.js';
+import { SessionBridge, type BridgeDeps, type BridgeSettings } from './session/bridge.js';
+import { acceptTwilioStream } from './telephony/twilio-endpoint.js';
+import { checkTwilioUpgrade } from './telephony/twilio-gate.js';
+import { connectStreamTwiml, publicStreamUrl } from './telephony/twiml.js';
+import type { ClientTransport } from './ws/client-transport.js';
 import { SessionRegistry } from './session/registry.js';
 import { UsageAccounting } from './usage/meter.js';
 import type { RenewalSettings } from './session/upstream-switch.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
-import { parseFormats } from './ws/query.js';
+import { parseFormats, type ClientFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
 import { SocketTransport } from './ws/socket-transport.js';
 
 type Admitted = Extract<GateDecision, { ok: true }>;
+/** What admission needs of a gate's decision. */
+type Admission = Pick<Admitted, 'ip' | 'userId'>;
+
+/** A Twilio stream's audio, both ways: μ-law at 8 kHz, passed through to the upstream unchanged. */
+const TWILIO_FORMATS: ClientFormats = {
+  input: { encoding: 'g711_ulaw', rate: 8000 },
+  output: { encoding: 'g711_ulaw', rate: 8000 },
+};
 
 export interface ServerOptions {
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** Checks client credentials at the upgrade (none: every client may connect). */
   readonly authenticate?: Authenticator;
+  /** Checks a token that arrives inside a protocol (a Twilio stream's parameters); present when auth is on. */
+  readonly checkToken?: TokenChecker;
   /** Creates each session's recorder (none: recording off). */
   readonly createRecorder?: BridgeDeps['createRecorder'];
   /** Slow-loris guard: a request (an upgrade included) must deliver its headers within this. Default 10 s. */
@@ -92,6 +109,20 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const accounting = new UsageAccounting(config.usage.prices, metrics, logger);
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
+  const bridgeSettings: BridgeSettings = {
+    upstream,
+    sessionDefaults: config.session,
+    preopenBufferMs: config.preopenBufferMs,
+    upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
+    clientConfigKeys: config.limits.clientConfigKeys,
+    clientHighWaterMs: config.limits.clientHighWaterMs,
+    maxSessionMs: config.limits.maxSessionSeconds * 1000,
+    idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+    controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
+    heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
+    usageInResponseEnd: config.usage.inResponseEnd,
+    renewal: renewalSettings(config),
+  };
   const { storeHealth } = options;
   const localStatus = (): ServerStatus => ({
     activeSessions: sessions.size,
@@ -115,6 +146,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
       publicDir: PUBLIC_DIR,
       logger,
+      twiml: {
+        path: `${config.twilio.path}/twiml`,
+        document: (host) =>
+          connectStreamTwiml({ streamUrl: publicStreamUrl(config.publicOrigin, host, config.twilio.path), goodbye: config.twilio.goodbye }),
+      },
     }),
   );
   const wss = new WebSocketServer({
@@ -133,17 +169,41 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
   const onUpgrade = (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer): void => {
+    const target = parseRequestTarget(request.url);
+    if (target !== undefined && target.pathname === config.twilio.path) return onTwilioUpgrade(request, target, socket, head);
     const decision = checkUpgrade(request, gateSettings, { draining }, options.authenticate);
     if (!decision.ok) return refuse(socket, decision, decision.reason === 'origin' ? originDetails(request) : {});
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
-    admitThenUpgrade(request, socket, head, decision).catch((error: unknown) => {
+    admitThenUpgrade(request, socket, head, decision, (client) => openSession(client, decision));
+  };
+
+  /** The Twilio path: its own gate, the same admission, then a stream that opens its session at `start`. */
+  const onTwilioUpgrade = (request: IncomingMessage, target: RequestTarget, socket: Duplex, head: Buffer): void => {
+    const { twilio } = config;
+    const settings = { ...gateSettings, ...twilio, tokens: options.checkToken !== undefined, publicOrigin: config.publicOrigin };
+    const decision = checkTwilioUpgrade(request, target, settings, { draining });
+    if (!decision.ok) return refuse(socket, decision, decision.reason === 'origin' ? originDetails(request) : {});
+    admitThenUpgrade(request, socket, head, decision, (client) =>
+      acceptTwilioStream(client, {
+        log: logger.child({ protocol: 'twilio' }),
+        auth: decision.auth,
+        ...(options.checkToken === undefined ? {} : { checkToken: options.checkToken }),
+        dtmf: twilio.dtmf,
+        refused: (why) => (why === 'auth' ? metrics.upgradesRejected.inc({ reason: 'auth' }) : metrics.errorsTotal.inc({ code: why })),
+        open: (transport, userId) => startSession(transport, TWILIO_FORMATS, 'twilio', userId),
+      }),
+    );
+  };
+
+  /** Admission, then the handshake; `open` gets the WebSocket. The lease lives as long as the raw socket. */
+  const admitThenUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, decision: Admission, open: (client: WebSocket) => void): void => {
+    admit(request, socket, head, decision, open).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'admission failed');
       refuseUpgrade(socket, 500, 'Internal error.');
     });
   };
 
-  /** The lease lives as long as the raw socket: released on its close, whichever way it ends. */
-  const admitThenUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer, decision: Admitted): Promise<void> => {
+  const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer, decision: Admission, open: (client: WebSocket) => void): Promise<void> => {
     const admission = await admitter.admit({ ip: decision.ip, ...(decision.userId === undefined ? {} : { userId: decision.userId }) });
     if (!admission.ok) return refuse(socket, admission);
     const { lease } = admission;
@@ -160,7 +220,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
           wss.emit('connection', client, request);
           sockets.add(client);
           client.on('close', () => sockets.delete(client));
-          openSession(client, decision);
+          open(client);
         },
         () => client.close(CloseCode.upstreamFailure, 'internal_error'),
       );
@@ -176,31 +236,19 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       transport.close(endingFor('invalid_audio_format').close, 'invalid_audio_format');
       return;
     }
-    const bridge = new SessionBridge(
-      transport,
-      formats.formats,
-      {
-        upstream,
-        sessionDefaults: config.session,
-        preopenBufferMs: config.preopenBufferMs,
-        upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
-        clientConfigKeys: config.limits.clientConfigKeys,
-        clientHighWaterMs: config.limits.clientHighWaterMs,
-        maxSessionMs: config.limits.maxSessionSeconds * 1000,
-        idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
-        controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
-        heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
-        usageInResponseEnd: config.usage.inResponseEnd,
-        renewal: renewalSettings(config),
-      },
-      {
-        logger: decision.userId === undefined ? logger : logger.child({ userId: decision.userId }),
-        metrics,
-        accounting,
-        ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
-        onClosed: (closed) => sessions.remove(closed),
-      },
-    );
+    startSession(transport, formats.formats, 'v1', decision.userId);
+  };
+
+  /** One session on the shared core, whatever protocol its client speaks. */
+  const startSession = (transport: ClientTransport, formats: ClientFormats, protocol: ClientProtocol, userId: string | undefined): void => {
+    const bridge = new SessionBridge(transport, formats, bridgeSettings, {
+      logger: userId === undefined ? logger : logger.child({ userId }),
+      metrics,
+      accounting,
+      ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
+      onClosed: (closed) => sessions.remove(closed),
+    });
+    metrics.sessionsOpened.inc({ protocol });
     sessions.add(bridge);
   };
 

@@ -79,7 +79,7 @@ async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
 
 /** What a serving process needs besides the configuration: audio tables, metrics, auth, recording. */
 async function serverOptions(config: Config, logger: Logger): Promise<ServerOptions & { metrics: Metrics }> {
-  const [{ initAudio }, { createMetrics }, { createAuthenticator }, { recorderFor }] = await Promise.all([
+  const [{ initAudio }, { createMetrics }, { createAuthenticator, createTokenChecker }, { recorderFor }] = await Promise.all([
     import('./audio/resampler.js'),
     import('./metrics/index.js'),
     import('./auth/index.js'),
@@ -87,7 +87,14 @@ async function serverOptions(config: Config, logger: Logger): Promise<ServerOpti
   ]);
   await initAudio();
   const metrics = createMetrics();
-  return { logger, metrics, authenticate: createAuthenticator(config.auth), createRecorder: recorderFor(config, { metrics, logger }) };
+  const checkToken = createTokenChecker(config.auth);
+  return {
+    logger,
+    metrics,
+    authenticate: createAuthenticator(config.auth),
+    ...(checkToken === undefined ? {} : { checkToken }),
+    createRecorder: recorderFor(config, { metrics, logger }),
+  };
 }
 
 /** A failure to start, in words an operator can act on; a stack trace only for what nobody foresaw. */

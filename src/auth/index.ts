@@ -18,26 +18,37 @@ export interface AuthSettings {
   readonly secret: string | null;
 }
 
-/** The authenticator for the configured mode, or undefined when auth is off. */
-export function createAuthenticator(settings: AuthSettings): Authenticator | undefined {
+/** Checks a presented token; returns the user id (a signed token's `sub`) or why it was refused. */
+export type TokenChecker = (token: string | undefined) => { ok: true; userId?: string } | { ok: false; message: string };
+
+/**
+ * The check of a presented token for the configured mode, or undefined when auth is off. Shared by the upgrade's
+ * authenticator and by transports whose token arrives inside the protocol (a Twilio stream's `customParameters`).
+ */
+export function createTokenChecker(settings: AuthSettings): TokenChecker | undefined {
   const secret = settings.secret;
   if (secret !== null) {
-    return (request, target) => {
-      const presented = presentedToken(request, target);
-      if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
-      const checked = verifyClientToken(presented.token, secret);
+    return (token) => {
+      if (token === undefined) return { ok: false, message: 'A token is required.' };
+      const checked = verifyClientToken(token, secret);
       if (!checked.ok) return checked;
       return checked.subject === undefined ? { ok: true } : { ok: true, userId: checked.subject };
     };
   }
   const expected = settings.token;
   if (expected === null) return undefined;
-  return (request, target) => {
-    const presented = presentedToken(request, target);
-    if (presented.token === undefined) return { ok: false, message: 'A token is required.' };
-    if (!constantTimeEqual(presented.token, expected)) return { ok: false, message: 'The token is not valid.' };
+  return (token) => {
+    if (token === undefined) return { ok: false, message: 'A token is required.' };
+    if (!constantTimeEqual(token, expected)) return { ok: false, message: 'The token is not valid.' };
     return { ok: true };
   };
+}
+
+/** The authenticator for the configured mode, or undefined when auth is off. */
+export function createAuthenticator(settings: AuthSettings): Authenticator | undefined {
+  const check = createTokenChecker(settings);
+  if (check === undefined) return undefined;
+  return (request, target) => check(presentedToken(request, target).token);
 }
 
 /** The token a request carries: the Authorization header, else the query, else a `token.<value>` subprotocol. */

@@ -58,6 +58,22 @@ export interface UsageConfig {
   readonly inResponseEnd: boolean;
 }
 
+/** What DTMF key presses on a phone call do: a typed turn for the model, or nothing (they are logged either way). */
+export type DtmfMode = 'text' | 'ignore';
+
+/** The Twilio Media Streams endpoint. */
+export interface TwilioConfig {
+  /** The WebSocket path Twilio's `<Connect><Stream>` connects to; the TwiML helper is served at `<path>/twiml`. */
+  readonly path: string;
+  /** The account's auth token, which signs every stream (`X-Twilio-Signature`); null: signatures are not checked. */
+  readonly authToken: string | null;
+  /** Accept streams with neither a valid signature nor a token (development only). */
+  readonly allowUnsigned: boolean;
+  readonly dtmf: DtmfMode;
+  /** Said by Twilio after the stream ends (the TwiML helper's `<Say>`); empty: the call simply hangs up. */
+  readonly goodbye: string;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -81,6 +97,8 @@ export interface Config {
   readonly usage: UsageConfig;
   /** Conversations that outlive an upstream session (docs/renewal.md). */
   readonly upstreamRenewal: UpstreamRenewalConfig;
+  /** Twilio Media Streams (docs/telephony.md). */
+  readonly twilio: TwilioConfig;
   readonly limits: {
     readonly maxConnections: number;
     readonly maxConnectionsPerIp: number;
@@ -193,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       reconnectWindowSeconds: r.int('UPSTREAM_RECONNECT_WINDOW_SECONDS', 15, 1, 600),
       replayMaxItems: r.int('CONTEXT_REPLAY_MAX_ITEMS', 50, 0, 1000),
     },
+    twilio: readTwilio(r),
     limits: {
       maxConnections: r.int('MAX_CONNECTIONS', 300, 1, 100000),
       maxConnectionsPerIp: r.int('MAX_CONNECTIONS_PER_IP', 50, 1, 100000),
@@ -264,6 +283,21 @@ function readUsage(r: EnvReader): UsageConfig {
   }
   const inResponseEnd = r.bool('USAGE_IN_RESPONSE_END', true);
   return { prices, inResponseEnd };
+}
+
+/** TWILIO_*: the Media Streams endpoint. */
+function readTwilio(r: EnvReader): TwilioConfig {
+  const path = r.string('TWILIO_PATH', '/twilio');
+  if (!/^\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/.test(path) || path.includes('//')) {
+    r.problem('TWILIO_PATH', `must be a path such as /twilio (not / and without a query), got "${path}"`);
+  }
+  return {
+    path,
+    authToken: r.secret('TWILIO_AUTH_TOKEN'),
+    allowUnsigned: r.bool('TWILIO_ALLOW_UNSIGNED', false),
+    dtmf: r.oneOf<DtmfMode>('TWILIO_DTMF', 'text', ['text', 'ignore']),
+    goodbye: r.string('TWILIO_GOODBYE', 'Goodbye.'),
+  };
 }
 
 /** Azure GA endpoint: `wss://<resource>.openai.azure.com/openai/v1/realtime` (no api-version). */

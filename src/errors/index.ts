@@ -68,10 +68,17 @@ const fatal = (close: number, outcome: SessionOutcome, message: string, closeWhe
 
 export const ERRORS = {
   // ---- Before the handshake, in the order the checks run (see docs/security.md). No WebSocket is ever created.
-  path: refusal(404, 'path', 'WebSocket upgrades are served on / only.'),
+  path: refusal(404, 'path', 'WebSocket upgrades are served on / (and the Twilio path) only.'),
   draining: refusal(503, 'draining', 'The server is shutting down.'),
   origin: refusal(403, 'origin', 'This origin is not allowed.'),
   auth: refusal(401, 'auth', 'Authentication is required.'),
+  // The Twilio path (docs/telephony.md): counted as `auth`, like every other credential refusal.
+  twilio_signature: refusal(403, 'auth', 'The X-Twilio-Signature header does not match this stream URL.'),
+  twilio_unsigned: refusal(
+    401,
+    'auth',
+    "This server takes signed Twilio streams only: set TWILIO_AUTH_TOKEN, or pass a token in the stream's parameters.",
+  ),
   protocol: refusal(
     400,
     'protocol',

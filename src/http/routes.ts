@@ -1,4 +1,4 @@
-/** Plain HTTP: health, readiness, info, Prometheus metrics, the demo page; JSON 404 for anything else. */
+/** Plain HTTP: health, readiness, info, Prometheus metrics, the demo page, the TwiML helper; JSON 404 for anything else. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { echoClientText } from '../errors/index.js';
@@ -29,6 +29,8 @@ export interface HttpDeps {
   readonly metrics: () => Promise<string>;
   readonly publicDir: string;
   readonly logger: Logger;
+  /** The TwiML helper (docs/telephony.md): its path, and the document for a request's `Host`. */
+  readonly twiml?: { readonly path: string; readonly document: (host: string | undefined) => string };
 }
 
 /** Creates the request handler for the plain HTTP routes. */
@@ -47,6 +49,14 @@ export function createHttpHandler(deps: HttpDeps): (request: IncomingMessage, re
 async function handle(deps: HttpDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // A target with no path (`*`, garbage) matches no route: the JSON 404 below.
   const path = parseRequestTarget(request.url)?.pathname ?? '';
+  // Twilio asks for a number's TwiML with a POST by default (its form body says nothing the document needs).
+  if (deps.twiml !== undefined && path === deps.twiml.path && (request.method === 'POST' || request.method === 'GET')) {
+    request.resume();
+    const body = deps.twiml.document(request.headers.host);
+    response.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+    response.end(body);
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('Allow', 'GET, HEAD');
     sendJson(response, 405, { error: { status: 405, message: 'Only GET and HEAD are served.' } });

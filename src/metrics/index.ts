@@ -22,9 +22,12 @@ export const RENEWAL_REASONS = ['max_duration', 'upstream_lost'] as const;
 export const RENEWAL_RESULTS = ['renewed', 'kept_old', 'gave_up'] as const;
 export type RenewalReason = (typeof RENEWAL_REASONS)[number];
 export type RenewalResult = (typeof RENEWAL_RESULTS)[number];
+/** The wire protocols clients speak: protocol v1 (docs/protocol.md), Twilio Media Streams (docs/telephony.md). */
+export const CLIENT_PROTOCOLS = ['v1', 'twilio'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 export type DropReason = (typeof DROP_REASONS)[number];
 export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+export type ClientProtocol = (typeof CLIENT_PROTOCOLS)[number];
 
 /** A counter with one label that takes only the values of its closed set `V` (the type keeps new series out). */
 export type ClosedCounter<L extends string, V extends string> = Omit<Counter<L>, 'inc' | 'labels'> & {
@@ -41,6 +44,7 @@ export interface Metrics {
   readonly registry: Registry;
   readonly sessionsActive: Gauge;
   readonly sessionsTotal: ClosedCounter<'outcome', SessionOutcome>;
+  readonly sessionsOpened: ClosedCounter<'protocol', ClientProtocol>;
   readonly upgradesRejected: ClosedCounter<'reason', UpgradeRejection>;
   readonly audioBytes: ClosedCounter<'direction', Direction>;
   readonly audioDroppedBytes: ClosedCounter<'reason', DropReason>;
@@ -77,6 +81,12 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
       name: 'audio_proxy_sessions_total',
       help: 'Client sessions ended, by outcome.',
       labelNames: ['outcome'],
+      registers,
+    }),
+    sessionsOpened: new Counter({
+      name: 'audio_proxy_sessions_opened_total',
+      help: 'Client sessions opened, by the protocol the client speaks.',
+      labelNames: ['protocol'],
       registers,
     }),
     upgradesRejected: new Counter({
@@ -174,6 +184,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}): Metr
   };
   for (const direction of TOKEN_DIRECTIONS) for (const modality of TOKEN_MODALITIES) metrics.tokensTotal.inc({ direction, modality }, 0);
   startAtZero(metrics.sessionsTotal, 'outcome', SESSION_OUTCOMES);
+  startAtZero(metrics.sessionsOpened, 'protocol', CLIENT_PROTOCOLS);
   startAtZero(metrics.upgradesRejected, 'reason', UPGRADE_REJECTIONS);
   startAtZero(metrics.audioBytes, 'direction', DIRECTIONS);
   startAtZero(metrics.audioDroppedBytes, 'reason', DROP_REASONS);

@@ -488,6 +488,7 @@ export class SessionBridge {
     return {
       audio: (frame) => this.guarded(() => input.audio(frame)),
       control: (message) => this.guarded(() => input.control(message)),
+      played: (responseId, playedMs) => this.guarded(() => input.played(responseId, playedMs)),
       ping: () => this.guarded(() => input.ping()),
       error: (message) => input.error(message),
       closed: (code) => this.guarded(() => input.closed(code)),

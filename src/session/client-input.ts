@@ -87,6 +87,10 @@ export class ClientInputHandler implements ClientInput {
     this.onMessage(parsed.message);
   }
 
+  played(responseId: string, playedMs: number): void {
+    this.parts.responses.reportPlayback(responseId, playedMs);
+  }
+
   /** A client pinging may be one that no longer reads (a flood of pings whose pongs pile up): check at once. */
   ping(): void {
     this.parts.checkStall();

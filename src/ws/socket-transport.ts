@@ -1,13 +1,11 @@
 /** Protocol v1 over a WebSocket: events as JSON text frames, audio as binary frames, control messages parsed here. */
 import WebSocket from 'ws';
 import { parseClientMessage } from './client-messages.js';
-import type { ClientInput, ClientTransport } from './client-transport.js';
+import { abandonSocket, type ClientInput, type ClientTransport } from './client-transport.js';
 import type { ServerEvent } from './server-events.js';
 
 /** ws send options of an audio frame, shared (one object, not one per frame). */
 const BINARY = { binary: true } as const;
-/** How long an abandoned client gets before its TCP connection is dropped. */
-const ABANDONED_TERMINATE_MS = 1000;
 
 export class SocketTransport implements ClientTransport {
   constructor(private readonly socket: WebSocket) {}
@@ -33,9 +31,7 @@ export class SocketTransport implements ClientTransport {
   }
 
   abandon(): void {
-    const timer = setTimeout(() => this.socket.terminate(), ABANDONED_TERMINATE_MS);
-    timer.unref();
-    this.socket.once('close', () => clearTimeout(timer));
+    abandonSocket(this.socket);
   }
 
   listen(input: ClientInput): void {

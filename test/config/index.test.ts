@@ -42,6 +42,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('TWILIO_*: defaults, and every bad value reported by name', () => {
+    expect(loadConfig({})).toMatchObject({
+      ok: true,
+      config: { twilio: { path: '/twilio', authToken: null, allowUnsigned: false, dtmf: 'text', goodbye: 'Goodbye.' } },
+    });
+    expect(loadConfig({ TWILIO_PATH: '/phone/in', TWILIO_GOODBYE: '' })).toMatchObject({ ok: true, config: { twilio: { path: '/phone/in', goodbye: '' } } });
+    for (const [name, bad] of [['TWILIO_PATH', '/'], ['TWILIO_PATH', 'twilio'], ['TWILIO_PATH', '/a?b=1'], ['TWILIO_PATH', '/a//b'], ['TWILIO_AUTH_TOKEN', ' '], ['TWILIO_ALLOW_UNSIGNED', 'yes please'], ['TWILIO_DTMF', 'speak']] as const) {
+      const result = loadConfig({ [name]: bad });
+      expect(result.ok, `${name}=${bad}`).toBe(false);
+      if (!result.ok) expect(result.errors.join('\n')).toMatch(new RegExp(`^${name} `));
+    }
+  });
+
   it('uses OpenAI when a key is set, with optional org and project headers', () => {
     const result = loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_ORG_ID: 'org-1', OPENAI_PROJECT_ID: 'proj-1' });
     expect(result.ok && result.config.upstream).toEqual({

@@ -128,7 +128,7 @@ describe('metrics an operator scrapes', () => {
     expect(Math.abs(gaps - (lastAudioAt - firstAudioAt) / 1000)).toBeLessThan(0.1);
 
     // Label values come from closed sets: no session or response id anywhere.
-    const allowedLabels = new Set(['outcome', 'reason', 'result', 'direction', 'modality', 'status', 'code', 'le']);
+    const allowedLabels = new Set(['outcome', 'reason', 'result', 'direction', 'modality', 'status', 'code', 'protocol', 'le']);
     for (const sample of samples.filter((s) => s.name.startsWith('audio_proxy_'))) {
       for (const [label, labelValue] of Object.entries(sample.labels)) {
         expect(allowedLabels.has(label)).toBe(true);

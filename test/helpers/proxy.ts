@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { initAudio } from '../../src/audio/resampler.js';
 import { createLogger } from '../../src/logger/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app.js';
-import { createAuthenticator } from '../../src/auth/index.js';
+import { createAuthenticator, createTokenChecker } from '../../src/auth/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { recorderFor } from '../../src/recorder/index.js';
 
@@ -34,7 +34,7 @@ export async function startProxy(
     logStream?: { write(line: string): void };
     headersTimeoutMs?: number;
     /** Replaces the server's authenticator, recorder factory or admitter (e.g. with one that throws, or waits). */
-    server?: Pick<ServerOptions, 'authenticate' | 'createRecorder' | 'admitter'>;
+    server?: Pick<ServerOptions, 'authenticate' | 'checkToken' | 'createRecorder' | 'admitter'>;
     /**
      * Upstream refusal codes this test provokes on purpose (through what its client sends). Any other `error` the
      * emulator sent in answer to one of the proxy's requests fails the test at `close()`.
@@ -66,6 +66,7 @@ export async function startProxy(
     logger,
     metrics,
     authenticate: createAuthenticator(config.auth),
+    ...(createTokenChecker(config.auth) === undefined ? {} : { checkToken: createTokenChecker(config.auth) }),
     createRecorder: recorderFor(config, { metrics, logger }),
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
     ...(local ? { localUpstreamUrl: emulator.url } : {}),
