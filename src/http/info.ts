@@ -39,6 +39,17 @@ export function buildInfo(config: Config, upstream: UpstreamConfig, workers: num
     clientConfigKeys: config.limits.clientConfigKeys,
     auth: config.auth.secret !== null ? 'jwt' : config.auth.token !== null ? 'token' : 'none',
     recording: config.saveAudio,
+    // How a Twilio stream proves itself (docs/telephony.md): never the token itself.
+    telephony: {
+      twilio: {
+        path: config.twilio.path,
+        auth: [
+          ...(config.twilio.authToken === null ? [] : ['signature']),
+          ...(config.auth.secret !== null || config.auth.token !== null ? ['token'] : []),
+          ...(config.twilio.allowUnsigned ? ['unsigned'] : []),
+        ],
+      },
+    },
   };
 }
 

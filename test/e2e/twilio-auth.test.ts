@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mintClientToken } from '../../src/auth/index.js';
 import { TwilioCaller } from '../../src/client/twilio-caller.js';
 import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.js';
+import { readyPort, startServerProcess, TSX_ENTRY, type ServerProcess } from '../helpers/server-process.js';
 import { scrapeMetrics, sampleValue } from '../helpers/metrics-text.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
@@ -15,11 +16,14 @@ const SECRET = 'a-signing-secret-of-at-least-32-characters';
 
 let proxy: TestProxy | undefined;
 let caller: TwilioCaller | undefined;
+let cluster: ServerProcess | undefined;
 
 afterEach(async () => {
   caller?.close();
   caller = undefined;
   killProxyProcesses();
+  cluster?.kill();
+  cluster = undefined;
   await proxy?.close();
   proxy = undefined;
 });
@@ -41,8 +45,11 @@ async function sessionOpened(c: TwilioCaller): Promise<void> {
 }
 
 describe('Twilio streams: who may open one', () => {
-  it('a valid signature of the wss:// URL opens a session', async () => {
+  it('a valid signature of the wss:// URL opens a session; /info says how streams authenticate, never the token', async () => {
     const url = await twilioProxy({ TWILIO_AUTH_TOKEN: AUTH_TOKEN });
+    const info = await (await fetch(`${proxy?.httpUrl ?? ''}/info`)).text();
+    expect(JSON.parse(info)).toMatchObject({ telephony: { twilio: { path: '/twilio', auth: ['signature'] } } });
+    expect(info).not.toContain(AUTH_TOKEN);
     caller = await TwilioCaller.connect(url, { authToken: AUTH_TOKEN, signedUrl: wss(url) });
     caller.start();
     await sessionOpened(caller);
@@ -131,6 +138,20 @@ describe('a call during a drain', () => {
     server.process.kill('SIGTERM');
     expect(await caller.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     expect(await server.exit).toBe(0);
+  });
+});
+
+describe('a call in cluster mode', () => {
+  it('WORKERS=2: a worker serves the stream, and the whole server counts it', async () => {
+    const server = startServerProcess(TSX_ENTRY, { WORKERS: '2', TWILIO_ALLOW_UNSIGNED: 'true' });
+    cluster = server;
+    const port = await readyPort(server);
+    caller = await TwilioCaller.connect(`ws://127.0.0.1:${port}/twilio`);
+    caller.start();
+    for (let i = 0; i < 50; i += 1) caller.sendMedia(Buffer.alloc(160, 0xff));
+    await waitForSessions(port, 1);
+    await caller.hangUp();
+    await waitForSessions(port, 0);
   });
 });
 

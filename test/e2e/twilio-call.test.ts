@@ -5,6 +5,9 @@
  * `stop`, and the goodbye after MAX_SESSION_SECONDS.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ulawEncode } from '../../src/audio/g711.js';
 import { TwilioCaller } from '../../src/client/twilio-caller.js';
@@ -119,6 +122,44 @@ describe('Twilio Media Streams: a call', () => {
     expect(Number(truncate.audio_end_ms)).toBeGreaterThanOrEqual(300 - 200);
     // The marks Twilio returns for the cleared audio are not taken as played.
     expect(Number(truncate.audio_end_ms)).toBeLessThanOrEqual(Math.max(...playedMs));
+    // The next media is the answer to what the caller said over the reply: a new response's.
+    const next = await c.waitUntil(() => c.received.slice(clearAt).find((m) => m.event === 'mark'));
+    expect(markPosition(next.mark?.name ?? '').responseId).not.toBe(responseId);
+  });
+
+  it('the upstream session drops mid-call: the stream stays up and the next turn is answered on a new one', async () => {
+    const c = await call({ playbackSpeed: 50 });
+    await c.stream(Buffer.from(ulawEncode(utterance(8000).all)), 2);
+    await eventually(async () => (await metric('audio_proxy_responses_total', { status: 'completed' })) === 1);
+    proxy?.emulator.sessions[0]?.drop(1006);
+    await c.waitUntil(() => proxy?.emulator.sessions[1]?.events.some((e) => e.type === 'session.update'));
+    const before = c.received.length;
+    await c.stream(Buffer.from(ulawEncode(utterance(8000, 1200, 900, 3).all)), 2);
+    await eventually(async () => (await metric('audio_proxy_responses_total', { status: 'completed' })) === 2);
+    expect(c.receivedAudio(before).length).toBeGreaterThan(8000);
+    expect(c.socket.readyState).toBe(c.socket.OPEN);
+    // Twilio heard nothing of the renewal: only the messages it knows.
+    expect(new Set(c.received.map((m) => m.event))).toEqual(new Set(['media', 'mark']));
+  });
+
+  it('SAVE_AUDIO=both: the call is recorded as the μ-law that passed, both ways', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twilio-rec-'));
+    try {
+      const c = await call({ env: { SAVE_AUDIO: 'both', AUDIO_OUTPUT_DIR: dir }, playbackSpeed: 50 });
+      const sent = Buffer.from(ulawEncode(utterance(8000).all));
+      await c.stream(sent, 2);
+      await eventually(async () => (await metric('audio_proxy_responses_total', { status: 'completed' })) === 1);
+      await c.hangUp();
+      await proxy?.close();
+      proxy = undefined;
+      const files = await readdir(dir);
+      const input = files.find((name) => name.includes('_input_') && name.endsWith('_8000hz_mulaw_mono.raw'));
+      const reply = files.find((name) => name.includes('_resp_') && name.endsWith('_8000hz_mulaw_mono.raw'));
+      expect(sha256(await readFile(join(dir, input ?? 'missing')))).toBe(sha256(sent));
+      expect(sha256(await readFile(join(dir, reply ?? 'missing')))).toBe(sha256(c.receivedAudio()));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('DTMF: a key press reaches the model as a typed turn, and is answered', async () => {
