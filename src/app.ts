@@ -21,11 +21,13 @@ import type { TokenChecker } from './auth/index.js';
 import { parseRequestTarget, type RequestTarget } from './http/request-target.js';
 import type { ClientProtocol } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps, type BridgeSettings } from './session/bridge.js';
+import type { SessionBudget } from './session/budget-watch.js';
 import { acceptTwilioStream } from './telephony/twilio-endpoint.js';
 import { checkTwilioUpgrade } from './telephony/twilio-gate.js';
 import { connectStreamTwiml, publicStreamUrl } from './telephony/twiml.js';
 import type { ClientTransport } from './ws/client-transport.js';
 import { SessionRegistry } from './session/registry.js';
+import type { BudgetCharger } from './usage/budget.js';
 import { UsageAccounting } from './usage/meter.js';
 import type { RenewalSettings } from './session/upstream-switch.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
@@ -58,6 +60,8 @@ export interface ServerOptions {
   readonly admitter?: Admitter;
   /** The state of the store the admitter shares limits in (REDIS_URL), for `/ready` and `/health`. */
   readonly storeHealth?: () => StoreHealth;
+  /** Charges each session's usage to its user's budget (USER_BUDGET_*; its upgrade check is in `admitter`). */
+  readonly budget?: BudgetCharger;
   /** With `UPSTREAM=local`: where the built-in emulator listens (whoever started it: `main`, the cluster's primary, a test). */
   readonly localUpstreamUrl?: string;
   /** When this process is one of a cluster's workers: the whole server, as the primary sees it. */
@@ -107,6 +111,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   let draining = false;
   const admitter = options.admitter ?? createLocalAdmitter(config.limits);
   const accounting = new UsageAccounting(config.usage.prices, metrics, logger);
+  const { budget } = options;
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
   const bridgeSettings: BridgeSettings = {
@@ -245,6 +250,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       logger: userId === undefined ? logger : logger.child({ userId }),
       metrics,
       accounting,
+      ...(budget === undefined || userId === undefined ? {} : { budget: chargeTo(budget, userId) }),
       ...(options.createRecorder === undefined ? {} : { createRecorder: options.createRecorder }),
       onClosed: (closed) => sessions.remove(closed),
     });
@@ -330,6 +336,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     },
     close,
   };
+}
+
+/** One user's side of the budget: what a session charges its usage to. */
+function chargeTo(budget: BudgetCharger, userId: string): SessionBudget {
+  return { charge: (spend) => budget.charge(userId, spend) };
 }
 
 /** What an operator needs to allow a refused page: its origin (cut: it is the client's text) and the variable. */

@@ -47,12 +47,13 @@ async function runSingleProcess(config: Config, logger: Logger): Promise<void> {
   const [{ startServer }, { openAdmission }] = await Promise.all([import('./app.js'), import('./admission/server-admission.js')]);
   const emulator = config.upstream.kind === 'local' ? await (await import('./emulator/index.js')).startBuiltInEmulator(logger) : undefined;
   const options = await serverOptions(config, logger);
-  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry: options.metrics.registry });
-  const { admitter, storeHealth } = admission;
+  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry: options.metrics.registry }, config.usage.budget);
+  const { admitter, storeHealth, budget } = admission;
   const server = await startServer(config, {
     ...options,
     admitter,
     ...(storeHealth === undefined ? {} : { storeHealth }),
+    ...(budget === undefined ? {} : { budget }),
     ...(emulator === undefined ? {} : { localUpstreamUrl: emulator.url }),
   });
   // The sessions' leases are released as they close; the store's connection and the emulator go after the last.

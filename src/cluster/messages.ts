@@ -5,15 +5,22 @@
 import type { AdmissionRequest } from '../admission/index.js';
 import type { RemoteAdmission } from '../admission/remote.js';
 import type { ServerStatus } from '../http/routes.js';
+import type { BudgetState, Spend } from '../usage/budget.js';
 
 /** A question a worker asks the primary, which answers with the matching `Answers` entry. */
-export type Question = { readonly kind: 'admit'; readonly request: AdmissionRequest } | { readonly kind: 'status' } | { readonly kind: 'metrics' };
+export type Question =
+  | { readonly kind: 'admit'; readonly request: AdmissionRequest }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'metrics' }
+  /** A session's usage, for its user's budget (kept by the primary, in Redis or in its memory). */
+  | { readonly kind: 'charge'; readonly userId: string; readonly spend: Spend };
 
 export interface Answers {
   readonly admit: RemoteAdmission;
   readonly status: ServerStatus;
   /** Prometheus text of the whole server. */
   readonly metrics: string;
+  readonly charge: BudgetState;
 }
 
 export type WorkerMessage =

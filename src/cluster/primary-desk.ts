@@ -20,7 +20,7 @@ export class PrimaryDesk {
 
   /** `registry` holds the primary's own metrics (the shared store's among them). */
   constructor(
-    private readonly admission: Pick<ServerAdmission, 'admitter' | 'storeHealth'>,
+    private readonly admission: Pick<ServerAdmission, 'admitter' | 'storeHealth' | 'budget'>,
     private readonly configured: number,
     private readonly registry = new Registry(),
     private readonly startedAt = Date.now(),
@@ -52,6 +52,9 @@ export class PrimaryDesk {
         return this.leases.admit(workerId, question.request);
       case 'status':
         return this.status();
+      case 'charge':
+        // One figure per user for the whole instance, whichever worker serves the session.
+        return this.admission.budget?.charge(question.userId, question.spend) ?? 'ok';
       case 'metrics': {
         // prom-client's cluster aggregation: counters, histograms and gauges summed (sessions_active is the
         // total), process metrics by their own rule (event-loop lag averaged, its max the max).

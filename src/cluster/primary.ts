@@ -37,7 +37,7 @@ export async function runPrimary(config: Config, workers: number, logger: Logger
   const emulator: Emulator | undefined = config.upstream.kind === 'local' ? await startBuiltInEmulator(logger) : undefined;
   // The primary holds the one shared-store client of this instance: every admission already comes through it.
   const registry = new Registry();
-  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry });
+  const admission = await openAdmission(config.limits, config.sharedStore, { logger, registry }, config.usage.budget);
   const desk = new PrimaryDesk(admission, workers, registry);
   const collector = new MetricsCollector();
   const slots = Array.from({ length: workers }, (_, index): Slot => ({ index, backoff: new RestartBackoff(), forkedAt: 0, serving: false }));

@@ -26,6 +26,10 @@ export async function runWorker(config: Config, options: Omit<ServerOptions, 'ad
       release: (leaseId) => link.tell({ type: 'proxy:release', leaseId }),
     }),
     ...(placement.emulatorUrl === undefined ? {} : { localUpstreamUrl: placement.emulatorUrl }),
+    // The primary keeps the spend (in Redis, or in its memory), so a budget holds across the workers.
+    ...(config.usage.budget === null
+      ? {}
+      : { budget: { charge: (userId, spend) => link.ask({ kind: 'charge', userId, spend }).catch(() => 'unavailable' as const) } }),
     cluster: {
       workers: placement.workers,
       status: () => link.ask({ kind: 'status' }),

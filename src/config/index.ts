@@ -50,12 +50,21 @@ export interface SharedStoreConfig {
   readonly leaseTtlMs: number;
 }
 
+/** A spending limit per user (the signed token's `sub`) per UTC period, in tokens or US dollars. */
+export interface BudgetConfig {
+  readonly unit: 'tokens' | 'usd';
+  readonly limit: number;
+  readonly period: 'day' | 'month';
+}
+
 /** Usage accounting (docs/cost.md). */
 export interface UsageConfig {
   /** Prices per model: the defaults, with USAGE_PRICES_FILE's models replacing theirs. */
   readonly prices: PriceTable;
   /** Whether `AIResponseEnd` carries the response's usage (USAGE_IN_RESPONSE_END). */
   readonly inResponseEnd: boolean;
+  /** Null: no budget (the default). */
+  readonly budget: BudgetConfig | null;
 }
 
 /** What DTMF key presses on a phone call do: a typed turn for the model, or nothing (they are logged either way). */
@@ -239,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (config.upstreamRenewal.renewMarginSeconds >= config.upstreamRenewal.maxSessionSeconds) {
     r.problem('UPSTREAM_RENEW_MARGIN_SECONDS', 'must be less than UPSTREAM_MAX_SESSION_SECONDS');
   }
+  if (config.usage.budget !== null && config.auth.secret === null) {
+    r.problem(config.usage.budget.unit === 'usd' ? 'USER_BUDGET_USD' : 'USER_BUDGET_TOKENS', "needs PROXY_AUTH_SECRET: a budget belongs to a user, a signed token's sub");
+  }
   if (config.auth.secret !== null && config.auth.secret.length < 32) {
     r.problem('PROXY_AUTH_SECRET', 'must be at least 32 characters');
   }
@@ -266,7 +278,7 @@ function readSharedStore(r: EnvReader): SharedStoreConfig | null {
   return { url, keyPrefix, failureMode, leaseTtlMs };
 }
 
-/** USAGE_*: prices (defaults, then the operator's file) and the client switch. */
+/** USAGE_* and USER_BUDGET_*: prices (defaults, then the operator's file), the client switch, the budget. */
 function readUsage(r: EnvReader): UsageConfig {
   const pricesFile = r.optional('USAGE_PRICES_FILE');
   let prices: PriceTable = DEFAULT_PRICES;
@@ -282,7 +294,20 @@ function readUsage(r: EnvReader): UsageConfig {
     else if (parsed?.ok) prices = { ...DEFAULT_PRICES, ...parsed.table };
   }
   const inResponseEnd = r.bool('USAGE_IN_RESPONSE_END', true);
-  return { prices, inResponseEnd };
+  const tokens = r.optional('USER_BUDGET_TOKENS');
+  const usd = r.optional('USER_BUDGET_USD');
+  const period = r.oneOf<BudgetConfig['period']>('USER_BUDGET_PERIOD', 'day', ['day', 'month']);
+  let budget: BudgetConfig | null = null;
+  if (tokens !== undefined && usd !== undefined) {
+    r.problem('USER_BUDGET_TOKENS', 'and USER_BUDGET_USD are mutually exclusive; set one');
+  } else if (tokens !== undefined) {
+    const limit = r.int('USER_BUDGET_TOKENS', 0, 1, Number.MAX_SAFE_INTEGER);
+    budget = { unit: 'tokens', limit, period };
+  } else if (usd !== undefined) {
+    const limit = r.number('USER_BUDGET_USD', 0, 0.000001, 1_000_000_000);
+    budget = { unit: 'usd', limit, period };
+  }
+  return { prices, inResponseEnd, budget };
 }
 
 /** TWILIO_*: the Media Streams endpoint. */

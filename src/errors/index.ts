@@ -19,11 +19,11 @@ export const CloseCode = {
 } as const;
 
 /** How a session ended, as `audio_proxy_sessions_total` labels it. */
-export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'upstream_error', 'expired', 'shutdown'] as const;
+export const SESSION_OUTCOMES = ['normal', 'client_dropped', 'client_error', 'upstream_error', 'expired', 'shutdown', 'budget'] as const;
 export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
 
 /** Why an upgrade was refused, as `audio_proxy_upgrades_rejected_total` labels it. */
-export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol', 'per_user', 'store_unavailable'] as const;
+export const UPGRADE_REJECTIONS = ['origin', 'auth', 'path', 'draining', 'capacity', 'protocol', 'per_user', 'store_unavailable', 'budget'] as const;
 export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
 
 /** How an error that ends a session ends it. */
@@ -90,6 +90,8 @@ export const ERRORS = {
   per_user: refusal(429, 'per_user', 'Too many sessions for this user.'),
   // REDIS_FAILURE_MODE=closed while the shared store is unreachable: the shared limits cannot be checked.
   store_unavailable: refusal(503, 'store_unavailable', 'The server cannot check its shared limits right now; try again later.'),
+  // USER_BUDGET_*: the user has already spent this period's budget (checked after the other limits).
+  over_budget: refusal(429, 'budget', "This user's budget for the period is spent; it resets at the start of the next period (UTC)."),
 
   // ---- The client's own mistakes: the session goes on, unless it is one it cannot go on with.
   invalid_json: notFatal('The text frame is not valid JSON.'),
@@ -125,6 +127,8 @@ export const ERRORS = {
   // ---- The session's own limits, and the proxy's bugs.
   session_expired: fatal(CloseCode.goingAway, 'expired', 'The session reached its maximum duration.'),
   idle_timeout: fatal(CloseCode.goingAway, 'expired', 'No audio or message arrived for too long.'),
+  // Sent after the AIResponseEnd of the response that reached the limit: that response was finished, not cut.
+  budget_exhausted: fatal(CloseCode.policy, 'budget', "This user's budget for the period is spent; the session ends."),
   // Counted as an upstream error as it always was (the outcome labels are part of the product).
   internal_error: fatal(CloseCode.upstreamFailure, 'upstream_error', 'Internal error.'),
 } as const satisfies Record<string, EventErrorSpec | RefusalSpec>;

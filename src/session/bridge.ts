@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics/index.js';
 import type { SessionRecorder } from '../recorder/types.js';
 import type { EffectiveSession } from '../upstream/events.js';
 import type { SessionUsage, UsageAccounting } from '../usage/meter.js';
+import { BudgetWatch, type SessionBudget } from './budget-watch.js';
 import type { ClientInput, ClientTransport } from '../ws/client-transport.js';
 import type { ClientFormats } from '../ws/query.js';
 import { ClientChannel } from './client-channel.js';
@@ -56,6 +57,8 @@ export interface BridgeDeps {
   readonly metrics: Metrics;
   /** Counts and prices what the upstream reports using. */
   readonly accounting: UsageAccounting;
+  /** The user's budget, when there is one: every usage is charged to it. */
+  readonly budget?: SessionBudget;
   /** Creates this session's recorder (absent when recording is off). */
   readonly createRecorder?: (sessionId: string, formats: { input: UpstreamAudioFormat; output: UpstreamAudioFormat }) => SessionRecorder;
   /** Called once, after the session has fully closed. */
@@ -106,6 +109,7 @@ export class SessionBridge {
   private lastRecovery: Renewal | undefined;
   private readonly recorder: SessionRecorder | undefined;
   private readonly usage: SessionUsage;
+  private readonly budget: BudgetWatch | undefined;
   private recorderClosed: Promise<void> = Promise.resolve();
   /** The close code the client's side ended the connection with, when it did. */
   private clientCloseCode: number | undefined;
@@ -122,6 +126,12 @@ export class SessionBridge {
     this.recorder = deps.createRecorder?.(this.id, this.upstreamFormats);
     this.config = new SessionConfig(settings.sessionDefaults, this.upstreamFormats, settings.clientConfigKeys.includes('instructions'));
     this.usage = deps.accounting.forSession(settings.upstream.model, () => this.config.transcriptionModel);
+    this.budget =
+      deps.budget &&
+      new BudgetWatch(deps.budget, this.usage, {
+        responding: () => this.responses.isActiveUpstream,
+        end: () => this.guarded(() => this.close(sessionEnd('budget_exhausted').error)),
+      });
     this.history = new ConversationHistory(settings.renewal.replayMaxItems);
     this.renewalClock = new RenewalClock(settings.renewal, () => this.isQuiet(), () => this.guarded(() => this.renew()));
     this.client = new ClientChannel(transport, metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
@@ -407,6 +417,7 @@ export class SessionBridge {
       if (ERRORS[failed.code].fatal) this.close(sessionEnd(failed.code, undefined, { upstreamCode: failed.upstreamCode }).error);
       else this.client.sendError(failed.code, undefined, failed.upstreamCode);
     }
+    this.budget?.responseEnded();
     const state = this.state;
     if (state.phase === 'draining') this.close('shutdown');
     if (state.phase !== 'live') return;

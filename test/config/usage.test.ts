@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { DEFAULT_PRICES } from '../../src/usage/prices.js';
 
+const SECRET = 'a-signing-secret-of-at-least-32-characters';
 let dir: string | undefined;
 
 afterEach(() => {
@@ -25,9 +26,9 @@ function errors(env: Record<string, string>): string {
 }
 
 describe('usage configuration', () => {
-  it('defaults: the published prices, usage on AIResponseEnd', () => {
+  it('defaults: the published prices, usage on AIResponseEnd, no budget', () => {
     const result = loadConfig({});
-    expect(result.ok && result.config.usage).toEqual({ prices: DEFAULT_PRICES, inResponseEnd: true });
+    expect(result.ok && result.config.usage).toEqual({ prices: DEFAULT_PRICES, inResponseEnd: true, budget: null });
   });
 
   it('USAGE_PRICES_FILE replaces the models it names and keeps the other defaults', () => {
@@ -54,5 +55,21 @@ describe('usage configuration', () => {
     const result = loadConfig({ USAGE_IN_RESPONSE_END: 'false' });
     expect(result.ok && result.config.usage.inResponseEnd).toBe(false);
     expect(errors({ USAGE_IN_RESPONSE_END: 'maybe' })).toMatch(/^USAGE_IN_RESPONSE_END /);
+  });
+
+  it('a budget in tokens or in USD, per day (default) or month; it needs signed tokens', () => {
+    expect(loadConfig({ USER_BUDGET_TOKENS: '5000', PROXY_AUTH_SECRET: SECRET })).toMatchObject({
+      ok: true,
+      config: { usage: { budget: { unit: 'tokens', limit: 5000, period: 'day' } } },
+    });
+    expect(loadConfig({ USER_BUDGET_USD: '2.5', USER_BUDGET_PERIOD: 'month', PROXY_AUTH_SECRET: SECRET })).toMatchObject({
+      ok: true,
+      config: { usage: { budget: { unit: 'usd', limit: 2.5, period: 'month' } } },
+    });
+    expect(errors({ USER_BUDGET_TOKENS: '5000' })).toMatch(/^USER_BUDGET_TOKENS needs PROXY_AUTH_SECRET: a budget belongs/);
+    expect(errors({ USER_BUDGET_TOKENS: '5', USER_BUDGET_USD: '1', PROXY_AUTH_SECRET: SECRET })).toMatch(/^USER_BUDGET_TOKENS and USER_BUDGET_USD are mutually exclusive/);
+    expect(errors({ USER_BUDGET_TOKENS: '1.5', PROXY_AUTH_SECRET: SECRET })).toMatch(/^USER_BUDGET_TOKENS must be a whole number/);
+    expect(errors({ USER_BUDGET_USD: '0', PROXY_AUTH_SECRET: SECRET })).toMatch(/^USER_BUDGET_USD /);
+    expect(errors({ USER_BUDGET_PERIOD: 'week' })).toMatch(/^USER_BUDGET_PERIOD /);
   });
 });

@@ -7,6 +7,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/a
 import { createAuthenticator, createTokenChecker } from '../../src/auth/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { recorderFor } from '../../src/recorder/index.js';
+import { openAdmission, type ServerAdmission } from '../../src/admission/server-admission.js';
 
 export const TEST_API_KEY = 'sk-test-emulator-key';
 
@@ -62,6 +63,11 @@ export async function startProxy(
   const config = result.config;
   const logger = createLogger(config.logLevel, options.logStream);
   const metrics = createMetrics();
+  // With a budget, admission opens as `npm start` opens it (the budget's spend in Redis when REDIS_URL is set).
+  const admission: ServerAdmission | undefined =
+    config.usage.budget === null || options.server?.admitter !== undefined
+      ? undefined
+      : await openAdmission(config.limits, config.sharedStore, { logger, registry: metrics.registry }, config.usage.budget);
   const server = await startServer(config, {
     logger,
     metrics,
@@ -70,6 +76,7 @@ export async function startProxy(
     createRecorder: recorderFor(config, { metrics, logger }),
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
     ...(local ? { localUpstreamUrl: emulator.url } : {}),
+    ...(admission === undefined ? {} : { admitter: admission.admitter, ...(admission.budget === undefined ? {} : { budget: admission.budget }) }),
     ...options.server,
   });
   return {
@@ -80,6 +87,7 @@ export async function startProxy(
     config,
     close: async () => {
       await server.close();
+      await admission?.close();
       await emulator.close();
       expectNoRefusals(emulator, options.allowRefusals ?? []);
     },

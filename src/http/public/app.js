@@ -35,6 +35,7 @@ const ERROR_SENTENCES = {
   upstream_closed: 'The AI service ended the conversation unexpectedly.',
   session_expired: 'The conversation reached its time limit. Press Start to begin a new one.',
   idle_timeout: 'The conversation ended because nothing was said for a while. Press Start to begin again.',
+  budget_exhausted: 'Your usage allowance for this period is used up, so the conversation ended. It renews at the start of the next period.',
   internal_error: 'Something went wrong in the server.',
 };
 
