@@ -1,21 +1,15 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { perTest } from '../helpers/per-test.js';
+import { startProxy } from '../helpers/proxy.js';
 import { streamSamples, utterance } from '../helpers/voice.js';
 import { TestClient, type JsonMessage } from '../helpers/ws-client.js';
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
 let dir: string | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+const t = perTest(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -98,16 +92,16 @@ describe('usage accounting', () => {
     const pricesFile = join(dir, 'prices.json');
     await writeFile(pricesFile, JSON.stringify(PRICES));
     const logs: string[] = [];
-    proxy = await startProxy({
+    t.proxy = await startProxy({
       env: { USAGE_PRICES_FILE: pricesFile, SAVE_AUDIO: 'response', AUDIO_OUTPUT_DIR: join(dir, 'rec'), LOG_LEVEL: 'info' },
       logStream: { write: (line) => void logs.push(line) },
     });
-    client = await TestClient.connect(`${proxy.url}?inputRate=24000`);
-    const ends = await twoTurns(client);
-    client.close();
+    t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`);
+    const ends = await twoTurns(t.client);
+    t.client.close();
     const closed = await waitForLog(logs, 'session closed');
 
-    const sent = proxy.emulator.sessions.flatMap((s) => s.usageSent);
+    const sent = t.proxy.emulator.sessions.flatMap((s) => s.usageSent);
     const responses = sent.filter((s) => s.event === 'response.done').map((s) => tokensOf(s.usage));
     const transcriptions = sent.filter((s) => s.event === 'transcription').map((s) => tokensOf(s.usage));
     expect(responses).toHaveLength(2);
@@ -131,7 +125,7 @@ describe('usage accounting', () => {
     });
 
     // /metrics: every token of both kinds, and their cost.
-    const metrics = await scrapeTokens(proxy.httpUrl);
+    const metrics = await scrapeTokens(t.proxy.httpUrl);
     expect(metrics.tokens).toEqual(everything);
     expect(metrics.costUsd).toBeCloseTo(expectedCost, 12);
     expect(metrics.unpriced).toBe(0);
@@ -143,8 +137,8 @@ describe('usage accounting', () => {
     expect(line.usage).toMatchObject({ responses: 2, transcriptions: transcriptions.length });
 
     // The sidecars: the same usage as the client was told, per response.
-    await proxy.close();
-    proxy = undefined;
+    await t.proxy.close();
+    t.proxy = undefined;
     const recDir = join(dir, 'rec');
     const sidecars = await Promise.all((await readdir(recDir)).filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(join(recDir, f), 'utf8')) as JsonMessage));
     for (const end of ends) {
@@ -153,21 +147,21 @@ describe('usage accounting', () => {
   });
 
   it('with USAGE_IN_RESPONSE_END=false the client is not told, and the metrics still count', async () => {
-    proxy = await startProxy({ env: { USAGE_IN_RESPONSE_END: 'false' } });
-    client = await TestClient.connect(`${proxy.url}?inputRate=24000`);
-    const ends = await twoTurns(client);
+    t.proxy = await startProxy({ env: { USAGE_IN_RESPONSE_END: 'false' } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`);
+    const ends = await twoTurns(t.client);
     for (const end of ends) expect(end).not.toHaveProperty('usage');
-    const sent = proxy.emulator.sessions.flatMap((s) => s.usageSent).map((s) => tokensOf(s.usage)).reduce(add, zero());
-    expect((await scrapeTokens(proxy.httpUrl)).tokens).toEqual(sent);
+    const sent = t.proxy.emulator.sessions.flatMap((s) => s.usageSent).map((s) => tokensOf(s.usage)).reduce(add, zero());
+    expect((await scrapeTokens(t.proxy.httpUrl)).tokens).toEqual(sent);
   });
 
   it('a model without prices: tokens counted, cost unknown (null), one warning for the model', async () => {
     const logs: string[] = [];
-    proxy = await startProxy({ env: { OPENAI_MODEL: 'my-own-realtime-model', TRANSCRIPTION_MODEL: 'none', LOG_LEVEL: 'warn' }, logStream: { write: (line) => void logs.push(line) } });
-    client = await TestClient.connect(`${proxy.url}?inputRate=24000`);
-    const ends = await twoTurns(client, false);
+    t.proxy = await startProxy({ env: { OPENAI_MODEL: 'my-own-realtime-model', TRANSCRIPTION_MODEL: 'none', LOG_LEVEL: 'warn' }, logStream: { write: (line) => void logs.push(line) } });
+    t.client = await TestClient.connect(`${t.proxy.url}?inputRate=24000`);
+    const ends = await twoTurns(t.client, false);
     for (const end of ends) expect((end.usage as { costUsd: unknown }).costUsd).toBeNull();
-    const metrics = await scrapeTokens(proxy.httpUrl);
+    const metrics = await scrapeTokens(t.proxy.httpUrl);
     expect(metrics.costUsd).toBe(0);
     expect(metrics.unpriced).toBeGreaterThanOrEqual(1);
     expect(metrics.tokens.input.audio).toBeGreaterThan(0);
