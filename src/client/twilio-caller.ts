@@ -38,7 +38,7 @@ export interface StartOptions {
 }
 
 /** One μ-law frame as Twilio sends it: 20 ms. */
-export const TWILIO_FRAME_BYTES = 160;
+const TWILIO_FRAME_BYTES = 160;
 const BYTES_PER_MS = 8;
 const PLAYBACK_TICK_MS = 10;
 

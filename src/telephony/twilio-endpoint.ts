@@ -14,9 +14,9 @@ import { isTwilioMulaw, parseTwilioMessage } from './twilio-messages.js';
 import { TwilioTransport } from './twilio-transport.js';
 
 /** How long Twilio has, after the handshake, to send `start` (it sends it at once, right after `connected`). */
-export const TWILIO_START_TIMEOUT_MS = 10_000;
+const TWILIO_START_TIMEOUT_MS = 10_000;
 /** The `customParameters` entry a stream's token travels in (`<Parameter name="token" value="…"/>`). */
-export const TOKEN_PARAMETER = 'token';
+const TOKEN_PARAMETER = 'token';
 
 /** Why a stream got no session: its media format, or its token (the close frame's reason says the same). */
 export type Refusal = 'invalid_audio_format' | 'auth';

@@ -30,7 +30,7 @@ export type TwilioGateDecision =
   | ({ readonly ok: false } & UpgradeRefusal);
 
 /** The signature header Twilio sends on every request it makes, the WebSocket upgrade included. */
-export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
+const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
 
 /** Decides whether an upgrade on the Twilio path may proceed. Order: draining, origin, signature, token, switch. */
 export function checkTwilioUpgrade(request: IncomingMessage, target: RequestTarget, settings: TwilioGateSettings, state: GateState): TwilioGateDecision {

@@ -6,7 +6,7 @@
  */
 
 /** The only media format Twilio streams: `start.mediaFormat` says so, and the proxy checks it. */
-export const TWILIO_MEDIA_FORMAT = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
+const TWILIO_MEDIA_FORMAT = { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } as const;
 
 /** A `start` message's stream metadata. */
 export interface TwilioStart {
