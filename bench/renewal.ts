@@ -3,11 +3,11 @@
  * is held while its session moves to a new upstream session, for a planned renewal and for a recovery from a drop,
  * measured on this machine over loopback (the emulator as the upstream, in this process with the proxy):
  *
- *   npm run bench:renewal -- [--renewals 20] [--drops 20]
+ *   npm run bench:renewal -- [--renewals 20] [--drops 15]
  *
  * One client streams 20 ms PCM16 frames in real time throughout. Planned: the upstream cap is 2 s with a 1 s margin,
  * so the session renews about a second after each new upstream session opens (it is quiet: silence only). Drops:
- * with the default cap, the current upstream session is dropped every 600 ms, alternately 1006 (no close frame)
+ * with the default cap, the current upstream session is dropped every 1.2 s, alternately 1006 (no close frame)
  * and 1011. The gap is the proxy's own figure (`SessionRenewed.gapMs`: from the start of the renewal, or from the
  * moment the drop was noticed, to the held audio going to the new session); the client also checks that every
  * byte it sent reached an upstream session. Loopback is the floor: over the internet add the service's connect
@@ -20,7 +20,7 @@ import { TestClient } from '../test/helpers/ws-client.js';
 import { cpuMark, cpuPercentSince, machineBusyPercentSince, machineInfo, machineTicks } from './procfs.js';
 import { median, sampleQuantile } from './stats.js';
 
-const { values } = parseArgs({ options: { renewals: { type: 'string', default: '20' }, drops: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { renewals: { type: 'string', default: '20' }, drops: { type: 'string', default: '15' } } });
 const renewals = Math.min(Number(values.renewals), 200);
 const drops = Math.min(Number(values.drops), 200);
 const RATE = 24000;
@@ -46,7 +46,10 @@ async function run(proxy: TestProxy, count: number, provoke: (index: number) => 
   const trigger = everyMs > 0 ? setInterval(() => provoke(provoked++), everyMs) : undefined;
   const renewed = () => client.json.filter((m) => m.name === 'SessionRenewed');
   try {
-    await client.waitUntil(() => renewed().length >= count, 5000 + count * 3000);
+    const failed = () => client.json.find((m) => m.type === 'error' && m.fatal === true);
+    await client.waitUntil(() => renewed().length >= count || failed(), 5000 + count * 3000);
+    const fatal = failed();
+    if (fatal !== undefined) throw new Error(`the session ended: ${JSON.stringify(fatal)}`);
   } finally {
     clearInterval(stream);
     clearInterval(trigger);
@@ -75,8 +78,9 @@ async function main(): Promise<void> {
   const plannedRun = await run(planned, renewals, () => undefined, 0);
   await planned.close();
 
-  const dropping = await startProxy({ emulator: { recordEvents: false } });
-  const dropRun = await run(dropping, drops, (i) => dropping.emulator.sessions.at(-1)?.drop(i % 2 === 0 ? 1006 : 1011), 600);
+  // Drops 1.2 s apart with a 1 s reconnect window: each is a fresh recovery (closer ones would share one budget).
+  const dropping = await startProxy({ env: { UPSTREAM_RECONNECT_WINDOW_SECONDS: '1' }, emulator: { recordEvents: false } });
+  const dropRun = await run(dropping, drops, (i) => dropping.emulator.sessions.at(-1)?.drop(i % 2 === 0 ? 1006 : 1011), 1200);
   await dropping.close();
 
   const busy = machineBusyPercentSince(ticks, cores);

@@ -25,11 +25,12 @@ import { ResponseRelay, type ResponseError } from './response-relay.js';
 import { SessionConfig } from './session-config.js';
 import { SessionTimers } from './session-timers.js';
 import { ConversationHistory } from './conversation-history.js';
-import { reconnectDelayMs } from './reconnect-policy.js';
 import { UpstreamLink } from './upstream-link.js';
-import { sessionEnd, type EndingError, type SessionEnd } from './upstream-outcomes.js';
+import { sessionEnd, type EndingError } from './upstream-outcomes.js';
 import { routeUpstreamEvent, type RouterParts } from './upstream-router.js';
-import { RenewalClock, Renewal, replayRequests, switchCompleted, switchFailed, type RenewalSettings } from './upstream-switch.js';
+import { LinkSwitcher, type SwitchHost } from './link-switcher.js';
+import type { SessionState } from './session-state.js';
+import type { RenewalSettings } from './upstream-switch.js';
 
 export interface BridgeSettings {
   readonly upstream: UpstreamConfig;
@@ -65,26 +66,6 @@ export interface BridgeDeps {
   readonly onClosed?: (bridge: SessionBridge) => void;
 }
 
-/**
- * Where a session is. `connecting`: the upstream is opening and being configured; what the client sends is held.
- * `live`: everything flows. `switching`: the session moves to a new upstream session (`next`, opening; none between
- * reconnect attempts) while what the client sends is held; `old` is the one being replaced while it still serves (a
- * planned renewal: make before break). `draining`: the server is stopping and a response still runs; the session
- * closes at its end.
- */
-type SessionState =
-  | { readonly phase: 'connecting'; readonly link: UpstreamLink; readonly held: PreopenQueue }
-  | { readonly phase: 'live'; readonly link: UpstreamLink }
-  | {
-      readonly phase: 'switching';
-      readonly old: UpstreamLink | undefined;
-      readonly next: UpstreamLink | undefined;
-      readonly held: PreopenQueue;
-      readonly renewal: Renewal;
-    }
-  | { readonly phase: 'draining'; readonly link: UpstreamLink }
-  | { readonly phase: 'closed'; readonly outcome: SessionOutcome };
-
 /** A session that ends without an error event. */
 export type QuietEnd = Extract<SessionOutcome, 'normal' | 'client_dropped' | 'client_error' | 'shutdown'>;
 
@@ -102,11 +83,7 @@ export class SessionBridge {
   private readonly router: RouterParts;
   private readonly timers: SessionTimers;
   private readonly history: ConversationHistory;
-  private readonly renewalClock: RenewalClock;
-  /** The next reconnect attempt after a drop. */
-  private retryTimer: NodeJS.Timeout | undefined;
-  /** The latest recovery from a drop: a drop soon after it continues its budget. */
-  private lastRecovery: Renewal | undefined;
+  private readonly switcher: LinkSwitcher;
   private readonly recorder: SessionRecorder | undefined;
   private readonly usage: SessionUsage;
   private readonly budget: BudgetWatch | undefined;
@@ -133,7 +110,6 @@ export class SessionBridge {
         end: () => this.guarded(() => this.close(sessionEnd('budget_exhausted').error)),
       });
     this.history = new ConversationHistory(settings.renewal.replayMaxItems);
-    this.renewalClock = new RenewalClock(settings.renewal, () => this.isQuiet(), () => this.guarded(() => this.renew()));
     this.client = new ClientChannel(transport, metrics, settings.clientHighWaterMs * bytesPerMs(formats.output), settings.clientHighWaterMs);
     this.responses = new ResponseRelay({
       out: this.client,
@@ -177,6 +153,16 @@ export class SessionBridge {
       updatesStarted: () => this.state.phase !== 'connecting' || this.state.link.updatesStarted,
       end: (end) => this.close(end.error),
       clientClosed: (code) => this.onClientClosed(code),
+    });
+    this.switcher = new LinkSwitcher(this.switchHost(), {
+      settings: settings.renewal,
+      preopenBufferMs: settings.preopenBufferMs,
+      config: this.config,
+      responses: this.responses,
+      history: this.history,
+      client: this.client,
+      metrics,
+      log: this.log,
     });
     this.timers = new SessionTimers(
       { maxSessionMs: settings.maxSessionMs, idleTimeoutMs: settings.idleTimeoutMs, stallCheckMs: Math.min(1000, settings.clientHighWaterMs / 2) },
@@ -226,8 +212,7 @@ export class SessionBridge {
     const outcome = typeof why === 'string' ? why : sessionEnd(why.code).outcome;
     this.enter({ phase: 'closed', outcome });
     this.timers.stop();
-    this.renewalClock.stop();
-    clearTimeout(this.retryTimer);
+    this.switcher.stop();
     if (state.phase === 'switching') {
       state.old?.close();
       state.next?.close();
@@ -270,7 +255,9 @@ export class SessionBridge {
         ready: (session) => this.guarded(() => this.onLinkReady(link, session)),
         event: (event) => this.guarded(() => routeUpstreamEvent(event, this.router)),
         error: (error) => this.guarded(() => this.client.sendError(error.code, error.message, error.upstreamCode)),
-        lost: (end, transient) => this.guarded(() => this.onLinkLost(link, end, transient)),
+        lost: (end, transient) => this.guarded(() => {
+          if (!this.switcher.lost(link, end, transient)) this.close(end.error);
+        }),
       },
       this.log,
       this.deps.metrics,
@@ -281,14 +268,10 @@ export class SessionBridge {
   /** An upstream session is configured: the session's first (the client is told), or the one a switch waited for. */
   private onLinkReady(link: UpstreamLink, session: EffectiveSession): void {
     const state = this.state;
-    if (state.phase === 'switching' && state.next === link) {
-      this.completeSwitch(state, link, session);
-      return;
-    }
-    if (state.phase !== 'connecting') return;
+    if (this.switcher.ready(link, session) || state.phase !== 'connecting') return;
     this.config.takeEffect(session);
     this.enter({ phase: 'live', link: state.link });
-    this.renewalClock.start();
+    this.switcher.started();
     this.deps.metrics.upstreamConnectSeconds.observe((performance.now() - this.startedAt) / 1000);
     this.client.send({
       type: 'event',
@@ -309,106 +292,6 @@ export class SessionBridge {
       if (this.state.phase === 'closed') return;
       this.input.perform(work);
     }
-  }
-
-  /**
-   * An upstream link is gone. The first is not retried (the client learns at once that the service cannot be
-   * reached). A live one lost for a transient reason is reconnected within the budget, the conversation replayed; a
-   * refusal (bad key, quota, policy) ends the session as the error says.
-   */
-  private onLinkLost(link: UpstreamLink, end: SessionEnd, transient: boolean): void {
-    const state = this.state;
-    const canRetry = transient && this.settings.renewal.reconnect.attempts > 0;
-    if (state.phase === 'live' && canRetry) {
-      this.responses.cutByDrop();
-      const renewal = Renewal.afterDrop(link.upstreamSessionId, end, this.lastRecovery, this.settings.renewal.reconnect);
-      if (renewal.withinBudget(this.settings.renewal.reconnect)) {
-        this.startSwitch(renewal, undefined);
-        return;
-      }
-      switchFailed(renewal, 'gave_up', this.deps.metrics, this.log);
-      this.close((renewal.endIfAbandoned ?? end).error);
-      return;
-    }
-    if (state.phase !== 'switching') {
-      this.close(end.error);
-      return;
-    }
-    if (link === state.old) {
-      // The old session ended before the new one was ready (its cap, a drop): the new one is on its way.
-      if (!canRetry) return this.close(end.error);
-      this.responses.cutByDrop();
-      this.enter({ ...state, old: undefined });
-      return;
-    }
-    if (link !== state.next) return;
-    if (canRetry && state.old !== undefined) {
-      // A planned renewal failed while the old session still serves: it goes on, and renewal is tried again soon.
-      switchFailed(state.renewal, 'kept_old', this.deps.metrics, this.log);
-      this.enter({ phase: 'live', link: state.old });
-      this.performHeld(state.held);
-      this.renewalClock.retrySoon();
-      return;
-    }
-    const delayMs = canRetry ? state.renewal.nextAttemptDelay(this.settings.renewal.reconnect) : undefined;
-    if (delayMs === undefined) {
-      switchFailed(state.renewal, 'gave_up', this.deps.metrics, this.log);
-      this.close(canRetry ? (state.renewal.endIfAbandoned ?? end).error : end.error);
-      return;
-    }
-    this.enter({ ...state, next: undefined });
-    this.retryTimer = setTimeout(() => this.guarded(() => this.reconnect()), delayMs);
-  }
-
-  /** The upstream's cap is near and the moment is right (or the last safe one): a new session, made before the break. */
-  private renew(): void {
-    const state = this.state;
-    if (state.phase !== 'live') return;
-    this.startSwitch(new Renewal('max_duration', state.link.upstreamSessionId, undefined), state.link);
-  }
-
-  /** Client input is held from now on; the new upstream session opens now (a renewal) or after a short jitter (a drop). */
-  private startSwitch(renewal: Renewal, old: UpstreamLink | undefined): void {
-    this.renewalClock.stop();
-    const held = new PreopenQueue(this.settings.preopenBufferMs);
-    if (old !== undefined) {
-      this.enter({ phase: 'switching', old, next: this.openLink(), held, renewal });
-      return;
-    }
-    this.enter({ phase: 'switching', old, next: undefined, held, renewal });
-    this.retryTimer = setTimeout(() => this.guarded(() => this.reconnect()), reconnectDelayMs(1));
-  }
-
-  private reconnect(): void {
-    const state = this.state;
-    if (state.phase === 'switching' && state.next === undefined) this.enter({ ...state, next: this.openLink() });
-  }
-
-  /**
-   * The new upstream session is configured like the last (its first session.update is whole): it is given the
-   * conversation, the old one is closed, the client told, and what it sent meanwhile goes to the new one in order.
-   */
-  private completeSwitch(state: Extract<SessionState, { phase: 'switching' }>, link: UpstreamLink, session: EffectiveSession): void {
-    this.config.takeEffect(session);
-    const history = this.history.replay();
-    for (const request of replayRequests(history)) link.send(request);
-    if (state.old !== undefined) {
-      // Switched at the last safe point with a response still running on the old session: it ends here.
-      if (this.responses.isActiveUpstream) this.responses.cutByDrop();
-      state.old.close();
-    }
-    this.responses.upstreamReplaced();
-    this.enter({ phase: 'live', link });
-    this.renewalClock.start();
-    if (state.renewal.reason === 'upstream_lost') this.lastRecovery = state.renewal;
-    this.client.send(switchCompleted(state.renewal, { newSessionId: link.upstreamSessionId, replayedItems: history.length }, this.deps.metrics, this.log));
-    if (this.config.owesAnswer && !state.held.hasSessionUpdate) this.client.send(this.config.answer());
-    this.performHeld(state.held);
-  }
-
-  /** Quiet enough to switch: live, no response running or on its way, the user not speaking, no transcript awaited. */
-  private isQuiet(): boolean {
-    return this.state.phase === 'live' && !this.responses.isResponding && this.history.isQuiet;
   }
 
   /** A response ended upstream: the error it owes, the drain's end, or what waited for it (an update, a response). */
@@ -491,6 +374,21 @@ export class SessionBridge {
     this.log.warn(this.client.stallInfo(), 'client stopped reading');
     this.close(sessionEnd('client_stalled').error);
     this.client.abandon();
+  }
+
+  /** What the link switcher may do to this session (`enter` stays the one place the state changes). */
+  private switchHost(): SwitchHost {
+    const state = (): SessionState => this.state;
+    return {
+      get state() {
+        return state();
+      },
+      enter: (next) => this.enter(next),
+      openLink: () => this.openLink(),
+      close: (error) => this.close(error),
+      performHeld: (held) => this.performHeld(held),
+      guarded: (work) => this.guarded(work),
+    };
   }
 
   /** The client's input, each call guarded. */
