@@ -198,7 +198,7 @@ export class ResponseRelay {
     const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
     const used = this.deps.usageToClient ? { usage: usageView(usage) } : {};
     this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason, ...used });
-    const heard = response.interrupted ? heardText(response.text, response.reportedPlayedMs ?? 0, deliveredMs(response, this.upstreamBytesPerMs)) : response.text;
+    const heard = response.interrupted ? this.heardWords(response) : response.text;
     this.deps.spoken(response.id, heard);
     if (shortfall === undefined) return undefined;
     this.deps.log.warn({ responseId: response.id, status, reason: shortfall.reason, upstream: shortfall.upstream }, 'response did not complete');
@@ -219,7 +219,7 @@ export class ResponseRelay {
     if (!response.doneUpstream && !upstreamCancelsItself) this.deps.sendUpstream({ type: 'response.cancel' });
     if (response.doneUpstream) {
       // Over upstream already: the conversation keeps what was heard of it, and so does the upstream's (unless replaced).
-      this.deps.spoken(response.id, heardText(response.text, heard, deliveredMs(response, this.upstreamBytesPerMs)));
+      this.deps.spoken(response.id, this.heardWords(response));
       if (response.id !== this.replacedResponseId) this.sendRepair(itemRepair(response, heard));
     } else {
       // Until its response.done the item is still being generated: the upstream would refuse (or outgrow) a repair now.
@@ -258,7 +258,7 @@ export class ResponseRelay {
     response.doneUpstream = true;
     if (response.interrupted) {
       // Over for the user already (AIInterrupted); its end is told as a cancellation would have been.
-      this.finish(response, 'cancelled', heardText(response.text, response.reportedPlayedMs ?? 0, deliveredMs(response, this.upstreamBytesPerMs)));
+      this.finish(response, 'cancelled', this.heardWords(response));
       return;
     }
     this.deliver(response, 0, response.converter.flush());
@@ -269,6 +269,11 @@ export class ResponseRelay {
   upstreamReplaced(): void {
     this.replacedResponseId = this.response?.id;
     this.heldRepair = undefined;
+  }
+
+  /** The words of an interrupted response the user heard (the history's copy of it). */
+  private heardWords(response: TrackedResponse): string {
+    return heardText(response.text, response.reportedPlayedMs ?? 0, deliveredMs(response, this.upstreamBytesPerMs));
   }
 
   private finish(response: TrackedResponse, status: ResponseStatus, heard: string, reason?: 'upstream_lost'): void {

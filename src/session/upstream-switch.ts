@@ -13,8 +13,6 @@ import type { HistoryItem } from './conversation-history.js';
 import { nextAttempt, type ReconnectBudget } from './reconnect-policy.js';
 import type { SessionEnd } from './upstream-outcomes.js';
 
-export type { RenewalReason };
-
 export interface RenewalSettings {
   /** The upstream's own cap on a session's life (its sessions close at it, 1001). */
   readonly maxUpstreamSessionMs: number;
