@@ -1,7 +1,9 @@
 /**
- * A session's side of its user's budget (USER_BUDGET_*): every usage the session counts is charged; once the budget
- * is spent the session must end, after the response that is running (the charge is answered after the crossing
- * response's AIResponseEnd went out; a transcription can cross the line while a response still runs).
+ * A session's side of its user's budget (USER_BUDGET_*): the budget is read as the session starts (a Twilio stream
+ * names its user only after the upgrade, and two sessions of one user can pass the upgrade check together), then
+ * every usage the session counts is charged; once the budget is spent the session ends, after the response that is
+ * running (the charge is answered after the crossing response's AIResponseEnd went out; a transcription can cross
+ * the line while a response still runs).
  */
 import type { BudgetState, Spend } from '../usage/budget.js';
 import type { SessionUsage } from '../usage/meter.js';
@@ -22,12 +24,15 @@ export class BudgetWatch {
     usage: SessionUsage,
     private readonly session: { responding(): boolean; end(): void },
   ) {
-    usage.onSpend((priced) => {
-      void budget.charge({ tokens: totalTokens(priced.tokens), costUsd: priced.costUsd }).then((state) => {
-        if (state !== 'spent') return;
-        this.spent = true;
-        if (!session.responding()) session.end();
-      });
+    this.charge(budget, { tokens: 0, costUsd: 0 });
+    usage.onSpend((priced) => this.charge(budget, { tokens: totalTokens(priced.tokens), costUsd: priced.costUsd }));
+  }
+
+  private charge(budget: SessionBudget, spend: Spend): void {
+    void budget.charge(spend).then((state) => {
+      if (state !== 'spent') return;
+      this.spent = true;
+      if (!this.session.responding()) this.session.end();
     });
   }
 

@@ -26,7 +26,7 @@ export interface SpendLedger {
 
 /** Checks and charges one budget; what a session and the upgrade need of it. */
 export interface BudgetCharger {
-  /** Adds a usage to the user's spend; `spent` once the total has reached the limit. Never rejects. */
+  /** Adds a usage to the user's spend (nothing: only reads it); `spent` once the total has reached the limit. Never rejects. */
   charge(userId: string, spend: Spend): Promise<BudgetState>;
 }
 
@@ -87,9 +87,10 @@ export class UserBudget implements BudgetCharger {
     }
   }
 
+  /** Adds a usage to the user's spend and says where the user stands; a usage of nothing only reads that. */
   async charge(userId: string, spend: Spend): Promise<BudgetState> {
     const amount = this.amountOf(spend);
-    if (amount === 0) return 'ok';
+    if (amount === 0) return this.check(userId);
     const period = currentPeriod(this.settings.period, this.now());
     const key = `${period.name}\n${userId}`;
     const total = amount + (this.owed.get(key) ?? 0);

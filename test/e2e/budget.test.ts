@@ -6,6 +6,7 @@ import { createClient } from '@redis/client';
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintClientToken } from '../../src/auth/jwt.js';
+import { TwilioCaller } from '../../src/client/twilio-caller.js';
 import { currentPeriod } from '../../src/usage/budget.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
@@ -117,6 +118,21 @@ describe('budgets in one process (spend in memory)', () => {
     expect(sampleValue(samples, 'audio_proxy_upgrades_rejected_total', { reason: 'budget' })).toBe(1);
     expect(sampleValue(samples, 'audio_proxy_sessions_total', { outcome: 'budget' })).toBe(1);
     expect(sampleValue(samples, 'audio_proxy_errors_total', { code: 'budget_exhausted' })).toBe(1);
+  });
+
+  it('a Twilio stream names its user only after the upgrade: an over-budget caller is closed as the stream starts', async () => {
+    const perTurn = await tokensPerTurn();
+    const server = await proxy({ USER_BUDGET_TOKENS: String(perTurn) });
+    const client = await connect(server, 'hank');
+    await expectCutAfter(client, await turn(client));
+    const caller = await TwilioCaller.connect(`${server.url}twilio`);
+    try {
+      caller.start({ customParameters: { token: tokenFor('hank') } });
+      expect(await caller.closed).toEqual({ code: 1008, reason: 'budget_exhausted' });
+      expect(caller.receivedAudio().length).toBe(0);
+    } finally {
+      caller.close();
+    }
   });
 
   it('a USD budget counts the estimated cost', async () => {

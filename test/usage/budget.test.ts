@@ -34,6 +34,9 @@ describe('UserBudget', () => {
     expect(await budget.charge('alice', { tokens: 40, costUsd: 1 })).toBe('spent');
     expect(await budget.check('alice')).toBe('spent');
     expect(await budget.check('bob')).toBe('ok');
+    // A usage of nothing only reads where the user stands.
+    expect(await budget.charge('alice', { tokens: 0, costUsd: 0 })).toBe('spent');
+    expect(await budget.charge('bob', { tokens: 0, costUsd: 0 })).toBe('ok');
     now = new Date(Date.UTC(2026, 11, 4, 0, 0, 1));
     expect(await budget.check('alice')).toBe('ok');
   });
