@@ -3,27 +3,22 @@
  * upgrade listener), and a WebSocket that errored before any session listened to it. Raw TCP against real servers;
  * each test shows the server still serves afterwards.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEmulator, type Emulator } from '../../src/emulator/index.js';
-import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { startProxy } from '../helpers/proxy.js';
 import { killProxyProcesses, startProxyProcess } from '../helpers/proxy-process.js';
 import { rawHttpGet, rawUpgrade, readUntilClosed } from '../helpers/raw-client.js';
 import { TestClient } from '../helpers/ws-client.js';
+import { perTest } from '../helpers/per-test.js';
 
 /** Targets `new URL(target, base)` reads as a host (or rejects), and a few more that name no path at all. */
 const ODD_TARGETS = ['//', '///', '//:99999', '//evil.example/', '//evil.example/health', '//[::1', '//a:b@', '/%', 'http://[/'];
 
-let proxy: TestProxy | undefined;
 let emulator: Emulator | undefined;
-let client: TestClient | undefined;
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
+const t = perTest(async () => {
   killProxyProcesses();
-  await proxy?.close();
-  proxy = undefined;
   await emulator?.close();
   emulator = undefined;
 });
@@ -43,8 +38,8 @@ describe('hostile requests never reach the process', () => {
     expect(server.process.exitCode).toBeNull();
     const health = await fetch(`http://127.0.0.1:${server.port}/health`);
     expect(health.status).toBe(200);
-    client = await TestClient.connect(`ws://127.0.0.1:${server.port}/`);
-    await client.waitForType('AIConnected', 10_000);
+    t.client = await TestClient.connect(`ws://127.0.0.1:${server.port}/`);
+    await t.client.waitForType('AIConnected', 10_000);
   });
 
   it('a client refused for its audio format that then breaks the framing closes alone; the process lives', { timeout: 40_000 }, async () => {
@@ -55,13 +50,13 @@ describe('hostile requests never reach the process', () => {
     refused.socket.write(Buffer.from([0x82, 0x02, 0x01, 0x02]));
     await readUntilClosed(refused.socket);
     expect(server.process.exitCode).toBeNull();
-    client = await TestClient.connect(`ws://127.0.0.1:${server.port}/`);
-    await client.waitForType('AIConnected', 10_000);
+    t.client = await TestClient.connect(`ws://127.0.0.1:${server.port}/`);
+    await t.client.waitForType('AIConnected', 10_000);
   });
 
   it('a listener that throws (a bug in the authenticator) answers 500 for that upgrade; the server goes on', async () => {
     let calls = 0;
-    proxy = await startProxy({
+    t.proxy = await startProxy({
       server: {
         authenticate: () => {
           calls += 1;
@@ -70,16 +65,16 @@ describe('hostile requests never reach the process', () => {
         },
       },
     });
-    const answer = await rawHttpGet(proxy.server.port, '/', { upgrade: true });
+    const answer = await rawHttpGet(t.proxy.server.port, '/', { upgrade: true });
     expect(answer.status).toBe(500);
     expect(JSON.parse(answer.body)).toEqual({ error: { status: 500, message: 'Internal error.' } });
-    client = await TestClient.connect(proxy.url);
-    await client.waitForType('AIConnected');
+    t.client = await TestClient.connect(t.proxy.url);
+    await t.client.waitForType('AIConnected');
   });
 
   it('a session that fails to start (a bug in the recorder factory) closes with 1011; the server goes on', async () => {
     let calls = 0;
-    proxy = await startProxy({
+    t.proxy = await startProxy({
       server: {
         createRecorder: () => {
           calls += 1;
@@ -87,10 +82,10 @@ describe('hostile requests never reach the process', () => {
         },
       },
     });
-    const broken = await TestClient.connect(proxy.url);
+    const broken = await TestClient.connect(t.proxy.url);
     expect(await broken.waitForClose()).toEqual({ code: 1011, reason: 'internal_error' });
     expect(calls).toBe(1);
-    const health = await fetch(`${proxy.httpUrl}/health`);
+    const health = await fetch(`${t.proxy.httpUrl}/health`);
     expect(await health.json()).toMatchObject({ status: 'ok', activeSessions: 0 });
   });
 
