@@ -130,6 +130,15 @@ function haproxyState(name: string): string | undefined {
   return balancer?.lines.map((l) => pattern.exec(l.text)?.[1]).filter((state) => state !== undefined).at(-1);
 }
 
+/**
+ * No session left on any running instance: an earlier test's closed clients no longer count in HAProxy's
+ * `leastconn` (it balances on the connections it still holds, and a closing one on a loaded machine skews the spread).
+ */
+async function noSessionsLeft(): Promise<void> {
+  const idle = (i: Instance): Promise<boolean> => i.get('/health').then((r) => r.body.activeSessions === 0, () => true);
+  await eventually(async () => (await Promise.all(instances.map(idle))).every(Boolean), 10_000, 'no sessions left');
+}
+
 /** Both instances ready, and up in HAProxy's view. */
 async function bothUp(): Promise<void> {
   await eventually(async () => (await Promise.all(instances.map((i) => i.get('/ready').then((r) => r.status === 200, () => false)))).every(Boolean));
@@ -173,6 +182,7 @@ describe.skipIf(!HAVE_ALL)('several instances behind HAProxy, limits shared in R
   });
 
   it('MAX_CONNECTIONS_PER_IP and MAX_SESSIONS_PER_USER hold across instances', async () => {
+    await noSessionsLeft();
     // Two sessions from one address land on different instances: counted per instance, a third would pass.
     const a = await connect('127.0.0.10');
     const b = await connect('127.0.0.10');

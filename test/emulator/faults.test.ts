@@ -4,11 +4,13 @@ import { appendAudio, connect, nextError, ofType, open, startEmulator, types, ut
 describe('limits and injected faults', () => {
   it('closes with 1001 and the real reason after maxSessionMs', async () => {
     const emulator = await startEmulator({ maxSessionMs: 200 });
+    // Measured from before the connection: the session's clock starts at it, and opening may take long on a loaded
+    // machine (read after opening, the elapsed time fell short of the bound while the cap itself was on time).
+    const connecting = Date.now();
     const client = await open(emulator);
-    const opened = Date.now();
     const closed = await client.waitForClose(3000);
     expect(closed).toEqual({ code: 1001, reason: 'Your session hit the maximum duration of 200 milliseconds.' });
-    expect(Date.now() - opened).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - connecting).toBeGreaterThanOrEqual(190);
     expect(emulator.sessions[0]!.closed).toBe(true);
   });
 
