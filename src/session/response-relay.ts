@@ -188,15 +188,16 @@ export class ResponseRelay {
     const shortfall = response.interrupted ? undefined : responseShortfall(done);
     const status = response.interrupted ? 'cancelled' : doneStatus(done.status);
     this.deps.metrics.responsesTotal.inc({ status });
+    const view = usageView(usage);
     this.deps.recorder?.responseEnded(response.id, {
       status,
       finalText: response.text,
       interrupted: response.interrupted,
       ...(response.interrupted ? { interruptedAtMs: response.reportedPlayedMs } : {}),
-      usage: usageView(usage),
+      usage: view,
     });
     const reason = shortfall === undefined ? {} : { reason: shortfall.reason };
-    const used = this.deps.usageToClient ? { usage: usageView(usage) } : {};
+    const used = this.deps.usageToClient ? { usage: view } : {};
     this.deps.out.send({ type: 'event', name: 'AIResponseEnd', responseId: response.id, status, finalText: response.text, ...reason, ...used });
     const heard = response.interrupted ? this.heardWords(response) : response.text;
     this.deps.spoken(response.id, heard);
