@@ -2,10 +2,11 @@
  * Conversations that outlive the upstream session: planned renewals before a short upstream cap and recoveries from
  * drops, all on one client WebSocket, with voice turns in between (docs/renewal.md).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEmulator, INSTANT, type Emulator, type EmulatorSessionRecord } from '../../src/emulator/index.js';
-import { startProxy, TEST_API_KEY, type TestProxy } from '../helpers/proxy.js';
+import { startProxy, TEST_API_KEY } from '../helpers/proxy.js';
 import { parseMetricsText, sampleValue, scrapeMetrics } from '../helpers/metrics-text.js';
+import { perTest } from '../helpers/per-test.js';
 import { readyPort, startServerProcess, TSX_ENTRY, type ServerProcess } from '../helpers/server-process.js';
 import { samplesToBuffer, silenceSamples } from '../helpers/signals.js';
 import { responseAudio, utterance } from '../helpers/voice.js';
@@ -16,16 +17,10 @@ const RATE = 24000;
 const QUERY = `?inputRate=${RATE}&outputRate=${RATE}`;
 const FRAME = samplesToBuffer(silenceSamples(RATE, 20));
 
-let proxy: TestProxy | undefined;
-let client: TestClient | undefined;
 let cluster: ServerProcess | undefined;
 let emulator: Emulator | undefined;
 
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await proxy?.close();
-  proxy = undefined;
+const t = perTest(async () => {
   cluster?.kill();
   cluster = undefined;
   await emulator?.close();
@@ -74,8 +69,8 @@ class Caller {
   }
 }
 
-function renewals(c: TestClient): JsonMessage[] {
-  return c.json.filter((m) => m.name === 'SessionRenewed');
+function renewals(c: TestClient, reason?: string): JsonMessage[] {
+  return c.json.filter((m) => m.name === 'SessionRenewed' && (reason === undefined || m.reason === reason));
 }
 
 /** The audio a session was appended, in order (the emulator records every client event). */
@@ -94,16 +89,18 @@ function words(session: EmulatorSessionRecord): Array<[string, string]> {
 
 describe('one client session through renewals and drops', () => {
   it('three planned renewals and two drops: no error, no close, every byte in exactly one upstream session, history replayed in order', async () => {
-    proxy = await startProxy({
+    t.proxy = await startProxy({
       emulator: { maxSessionMs: 3000, behaviour: INSTANT },
       env: { UPSTREAM_MAX_SESSION_SECONDS: '3', UPSTREAM_RENEW_MARGIN_SECONDS: '2' },
     });
-    const p = proxy;
-    client = await TestClient.connect(p.url + QUERY);
+    const p = t.proxy;
+    const client = (t.client = await TestClient.connect(p.url + QUERY));
     const caller = new Caller(client);
     await client.waitForType('AIConnected');
     const ends: JsonMessage[] = [];
-    const awaitRenewal = async (count: number): Promise<void> => caller.silenceUntil(() => renewals(caller.client).length >= count);
+    /** Silence streamed until the `count`-th renewal of `reason` (a planned one may come sooner on a slow machine). */
+    const awaitRenewal = async (count: number, reason = 'max_duration'): Promise<void> =>
+      caller.silenceUntil(() => renewals(caller.client, reason).length >= count);
     /** A drop on demand once everything sent so far has arrived, then audio while the proxy reconnects. */
     const drop = async (code: 1006 | 1011, count: number): Promise<void> => {
       await caller.client.waitUntil(() => appendedTotal(p.emulator) === caller.bytes.length);
@@ -111,32 +108,32 @@ describe('one client session through renewals and drops', () => {
       p.emulator.sessions.at(-1)?.drop(code);
       // Audio sent once the proxy knows (it is connecting again) is held for the new session.
       await caller.client.waitUntil(() => p.emulator.sessions.length > sessions, 5000);
-      await awaitRenewal(count);
+      await awaitRenewal(count, 'upstream_lost');
     };
 
     ends.push(await caller.turn(1));
     await awaitRenewal(1);
     ends.push(await caller.turn(2));
-    await drop(1006, 2);
+    await drop(1006, 1);
     ends.push(await caller.turn(3));
-    await awaitRenewal(3);
+    await awaitRenewal(2);
     ends.push(await caller.turn(4));
-    await drop(1011, 4);
+    await drop(1011, 2);
     ends.push(await caller.turn(5));
-    await awaitRenewal(5);
+    await awaitRenewal(3);
     ends.push(await caller.turn(6));
     await caller.client.waitUntil(() => appendedTotal(p.emulator) === caller.bytes.length);
 
     const seen = renewals(client);
-    expect(seen.map((m) => m.reason).sort()).toEqual(['max_duration', 'max_duration', 'max_duration', 'upstream_lost', 'upstream_lost']);
-    expect(seen.map((m) => m.reason).slice(1, 2)).toEqual(['upstream_lost']);
+    expect(renewals(client, 'upstream_lost')).toHaveLength(2);
+    expect(renewals(client, 'max_duration').length).toBeGreaterThanOrEqual(3);
     expect(ends.map((m) => m.status)).toEqual(Array(6).fill('completed'));
     expect(client.json.filter((m) => m.type === 'error')).toEqual([]);
     expect(client.socket.readyState).toBe(client.socket.OPEN);
 
     // Every byte in exactly one upstream session, in order: the sessions' audio, one after another, is the client's.
     const sessions = p.emulator.sessions;
-    expect(sessions).toHaveLength(6);
+    expect(sessions).toHaveLength(seen.length + 1);
     expect(Buffer.concat(sessions.map(appended)).equals(caller.bytes)).toBe(true);
 
     // Each new session was given the conversation so far, in order, before anything else: the words of the one before.
@@ -164,7 +161,7 @@ describe('one client session through renewals and drops', () => {
     expect(last.filter(([role]) => role === 'assistant').map(([, text]) => text)).toEqual(ends.map((m) => m.finalText));
 
     const metrics = parseMetricsText(await (await fetch(`${p.httpUrl}/metrics`)).text());
-    expect(sampleValue(metrics, 'audio_proxy_upstream_renewals_total', { reason: 'max_duration', result: 'renewed' })).toBe(3);
+    expect(sampleValue(metrics, 'audio_proxy_upstream_renewals_total', { reason: 'max_duration', result: 'renewed' })).toBe(seen.length - 2);
     expect(sampleValue(metrics, 'audio_proxy_upstream_renewals_total', { reason: 'upstream_lost', result: 'renewed' })).toBe(2);
     expect(sampleValue(metrics, 'audio_proxy_upstream_switch_gap_seconds_count', { reason: 'upstream_lost' })).toBe(2);
   });
@@ -183,22 +180,22 @@ describe('in cluster mode (WORKERS=2)', () => {
       UPSTREAM_RENEW_MARGIN_SECONDS: '2',
     }));
     const port = await readyPort(s, 30_000);
-    client = await TestClient.connect(`ws://127.0.0.1:${port}/${QUERY}`);
+    const client = (t.client = await TestClient.connect(`ws://127.0.0.1:${port}/${QUERY}`));
     const caller = new Caller(client);
     await client.waitForType('AIConnected');
     await caller.turn(1);
-    await caller.silenceUntil(() => renewals(caller.client).length >= 1);
+    await caller.silenceUntil(() => renewals(caller.client, 'max_duration').length >= 1);
     const renewed = await s.waitForLog((l) => l.msg === 'upstream session renewed');
     expect(renewed).toMatchObject({ reason: 'max_duration', oldUpstreamSessionId: upstream.sessions[0]?.id, newUpstreamSessionId: upstream.sessions[1]?.id });
     await caller.client.waitUntil(() => appendedTotal(upstream) === caller.bytes.length);
-    upstream.sessions[1]?.drop(1006);
-    await caller.client.waitUntil(() => upstream.sessions.length > 2);
-    await caller.silenceUntil(() => renewals(caller.client).length >= 2);
-    expect(renewals(client).map((m) => m.reason)).toEqual(['max_duration', 'upstream_lost']);
+    const opened = upstream.sessions.length;
+    upstream.sessions.at(-1)?.drop(1006);
+    await caller.client.waitUntil(() => upstream.sessions.length > opened);
+    await caller.silenceUntil(() => renewals(caller.client, 'upstream_lost').length >= 1);
     expect(await caller.turn(2)).toMatchObject({ status: 'completed' });
     expect(client.json.filter((m) => m.type === 'error')).toEqual([]);
     const { samples } = await scrapeMetrics(`http://127.0.0.1:${port}`);
-    expect(sampleValue(samples, 'audio_proxy_upstream_renewals_total', { reason: 'max_duration', result: 'renewed' })).toBe(1);
+    expect(sampleValue(samples, 'audio_proxy_upstream_renewals_total', { reason: 'max_duration', result: 'renewed' })).toBe(renewals(client, 'max_duration').length);
     expect(sampleValue(samples, 'audio_proxy_upstream_renewals_total', { reason: 'upstream_lost', result: 'renewed' })).toBe(1);
   });
 });
