@@ -20,7 +20,8 @@ import { createMetrics, type Metrics } from './metrics/index.js';
 import type { TokenChecker } from './auth/index.js';
 import { parseRequestTarget, type RequestTarget } from './http/request-target.js';
 import type { ClientProtocol } from './metrics/index.js';
-import { SessionBridge, type BridgeDeps, type BridgeSettings } from './session/bridge.js';
+import { SessionBridge, type BridgeDeps } from './session/bridge.js';
+import { bridgeSettings } from './session/settings.js';
 import type { SessionBudget } from './session/budget-watch.js';
 import { acceptTwilioStream } from './telephony/twilio-endpoint.js';
 import { checkTwilioUpgrade } from './telephony/twilio-gate.js';
@@ -29,7 +30,6 @@ import type { ClientTransport } from './ws/client-transport.js';
 import { SessionRegistry } from './session/registry.js';
 import type { BudgetCharger } from './usage/budget.js';
 import { UsageAccounting } from './usage/meter.js';
-import type { RenewalSettings } from './session/upstream-switch.js';
 import { checkUpgrade, refuseUpgrade, type Authenticator, type GateDecision, type GateSettings } from './ws/gate.js';
 import { parseFormats, type ClientFormats } from './ws/query.js';
 import { serverOrigins } from './ws/server-origins.js';
@@ -114,20 +114,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const { budget } = options;
 
   const info = buildInfo(config, upstream, cluster?.workers ?? 1);
-  const bridgeSettings: BridgeSettings = {
-    upstream,
-    sessionDefaults: config.session,
-    preopenBufferMs: config.preopenBufferMs,
-    upstreamConnectTimeoutMs: config.limits.upstreamConnectTimeoutMs,
-    clientConfigKeys: config.limits.clientConfigKeys,
-    clientHighWaterMs: config.limits.clientHighWaterMs,
-    maxSessionMs: config.limits.maxSessionSeconds * 1000,
-    idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
-    controlMessagesPerSecond: config.limits.controlMessagesPerSecond,
-    heartbeatIntervalMs: config.limits.heartbeatIntervalMs,
-    usageInResponseEnd: config.usage.inResponseEnd,
-    renewal: renewalSettings(config),
-  };
+  const sessionSettings = bridgeSettings(config, upstream);
   const { storeHealth } = options;
   const localStatus = (): ServerStatus => ({
     activeSessions: sessions.size,
@@ -246,7 +233,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   /** One session on the shared core, whatever protocol its client speaks. */
   const startSession = (transport: ClientTransport, formats: ClientFormats, protocol: ClientProtocol, userId: string | undefined): void => {
-    const bridge = new SessionBridge(transport, formats, bridgeSettings, {
+    const bridge = new SessionBridge(transport, formats, sessionSettings, {
       logger: userId === undefined ? logger : logger.child({ userId }),
       metrics,
       accounting,
@@ -367,15 +354,4 @@ function resolveUpstream(upstream: UpstreamConfig, localUrl: string | undefined)
   if (upstream.kind !== 'local') return upstream;
   if (localUrl === undefined) throw new Error('UPSTREAM=local needs the built-in emulator started first (ServerOptions.localUpstreamUrl)');
   return { ...upstream, url: localUrl };
-}
-
-/** How sessions outlive their upstream session (docs/renewal.md), in the units the session counts in. */
-export function renewalSettings(config: Config): RenewalSettings {
-  const renewal = config.upstreamRenewal;
-  return {
-    maxUpstreamSessionMs: renewal.maxSessionSeconds * 1000,
-    renewMarginMs: renewal.renewMarginSeconds * 1000,
-    reconnect: { attempts: renewal.reconnectAttempts, withinMs: renewal.reconnectWindowSeconds * 1000 },
-    replayMaxItems: renewal.replayMaxItems,
-  };
 }

@@ -1,14 +1,13 @@
 /**
  * One client bridged to its own upstream realtime session: the session's state and the one place that changes it,
  * its clocks, its drain, and one idempotent close that releases everything. The two directions live beside it:
- * client → upstream in `client-input.ts`, upstream → client in `upstream-router.ts`; the upstream connection with its
- * handshake is an `UpstreamLink` the session holds in its state, and the client side a `ClientTransport`.
+ * client → upstream in `client-input.ts` (done at once or held while the upstream is not ready: `input-delivery.ts`),
+ * upstream → client in `upstream-router.ts`; the upstream connection with its handshake is an `UpstreamLink` the
+ * session holds in its state, and the client side a `ClientTransport`.
  */
 import { randomUUID } from 'node:crypto';
-import { bytesPerMs, durationMs } from '../audio/formats.js';
+import { bytesPerMs } from '../audio/formats.js';
 import { chooseUpstreamFormat, upstreamBytesPerMs, type UpstreamAudioFormat, type UpstreamFormats } from '../audio/upstream-formats.js';
-import type { ClientConfigKey } from '../config/constants.js';
-import type { SessionDefaults, UpstreamConfig } from '../config/index.js';
 import { CloseCode, ERRORS, type SessionOutcome } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
@@ -16,11 +15,12 @@ import type { SessionRecorder } from '../recorder/types.js';
 import type { EffectiveSession } from '../upstream/events.js';
 import type { SessionUsage, UsageAccounting } from '../usage/meter.js';
 import { BudgetWatch, type SessionBudget } from './budget-watch.js';
-import type { ClientInput, ClientTransport } from '../ws/client-transport.js';
+import type { ClientTransport } from '../ws/client-transport.js';
 import type { ClientFormats } from '../ws/query.js';
 import { ClientChannel } from './client-channel.js';
-import { ClientInputHandler } from './client-input.js';
-import { PreopenQueue, PREOPEN_MAX_MESSAGES, type PendingInput } from './preopen-queue.js';
+import { ClientInputHandler, guardedInput } from './client-input.js';
+import { InputDelivery } from './input-delivery.js';
+import { PreopenQueue } from './preopen-queue.js';
 import { ResponseRelay, type ResponseError } from './response-relay.js';
 import { SessionConfig } from './session-config.js';
 import { SessionTimers } from './session-timers.js';
@@ -30,28 +30,7 @@ import { sessionEnd, type EndingError } from './upstream-outcomes.js';
 import { routeUpstreamEvent, type RouterParts } from './upstream-router.js';
 import { LinkSwitcher, type SwitchHost } from './link-switcher.js';
 import type { SessionState } from './session-state.js';
-import type { RenewalSettings } from './upstream-switch.js';
-
-export interface BridgeSettings {
-  readonly upstream: UpstreamConfig;
-  readonly sessionDefaults: SessionDefaults;
-  readonly preopenBufferMs: number;
-  readonly upstreamConnectTimeoutMs: number;
-  readonly clientConfigKeys: readonly ClientConfigKey[];
-  /** Unread response audio (ms) allowed toward the client before audio is dropped. */
-  readonly clientHighWaterMs: number;
-  readonly maxSessionMs: number;
-  /** No client audio or message for this long ends the session. */
-  readonly idleTimeoutMs: number;
-  /** Control (text) messages per second, sustained. */
-  readonly controlMessagesPerSecond: number;
-  /** Upstream ping interval; a ping unanswered by the next one ends the session. */
-  readonly heartbeatIntervalMs: number;
-  /** Whether `AIResponseEnd` carries the response's usage. */
-  readonly usageInResponseEnd: boolean;
-  /** Renewal before the upstream's cap, recovery from drops, the replay (docs/renewal.md). */
-  readonly renewal: RenewalSettings;
-}
+import type { BridgeSettings } from './settings.js';
 
 export interface BridgeDeps {
   readonly logger: Logger;
@@ -80,6 +59,7 @@ export class SessionBridge {
   private readonly config: SessionConfig;
   private readonly responses: ResponseRelay;
   private readonly input: ClientInputHandler;
+  private readonly delivery: InputDelivery;
   private readonly router: RouterParts;
   private readonly timers: SessionTimers;
   private readonly history: ConversationHistory;
@@ -133,6 +113,15 @@ export class SessionBridge {
       usage: this.usage,
       responseDone: (failed) => this.onResponseDone(failed),
     };
+    this.delivery = new InputDelivery({
+      state: () => this.state,
+      perform: (work) => this.input.perform(work),
+      clientInput: formats.input,
+      preopenBufferMs: settings.preopenBufferMs,
+      client: this.client,
+      recorder: this.recorder,
+      metrics,
+    });
     this.input = new ClientInputHandler({
       formats,
       upstreamFormats: this.upstreamFormats,
@@ -147,8 +136,8 @@ export class SessionBridge {
       log: this.log,
       touched: () => this.timers.touch(),
       checkStall: () => this.checkClientStall(),
-      deliverAudio: (audio, clientBytes) => this.deliverAudio(audio, clientBytes),
-      deliver: (work) => this.deliver(work),
+      deliverAudio: (audio, clientBytes) => this.delivery.audio(audio, clientBytes),
+      deliver: (work) => this.delivery.work(work),
       link: () => this.currentLink(),
       updatesStarted: () => this.state.phase !== 'connecting' || this.state.link.updatesStarted,
       end: (end) => this.close(end.error),
@@ -175,7 +164,7 @@ export class SessionBridge {
     );
     metrics.sessionsActive.inc();
     this.log.info({ input: formats.input, output: formats.output, audioPath: this.audioPath }, 'session opened');
-    transport.listen(this.guardedInput());
+    transport.listen(guardedInput(this.input, (work) => this.guarded(work)));
     this.state = { phase: 'connecting', link: this.openLink(), held: new PreopenQueue(settings.preopenBufferMs) };
   }
 
@@ -283,15 +272,7 @@ export class SessionBridge {
     });
     // A config that rode along with the first session.update is answered now; one still held, once it takes effect.
     if (this.config.owesAnswer && !state.held.hasSessionUpdate) this.client.send(this.config.answer());
-    this.performHeld(state.held);
-  }
-
-  /** What the client sent while the upstream was not ready goes upstream now, in order. */
-  private performHeld(held: PreopenQueue): void {
-    for (const work of held.takeAll()) {
-      if (this.state.phase === 'closed') return;
-      this.input.perform(work);
-    }
+    this.delivery.performHeld(state.held);
   }
 
   /** A response ended upstream: the error it owes, the drain's end, or what waited for it (an update, a response). */
@@ -306,46 +287,6 @@ export class SessionBridge {
     if (state.phase !== 'live') return;
     state.link.sendUpdate({ responding: this.responses.isResponding, audioProduced: this.responses.audioProduced }, true);
     this.responses.createWaitingResponse();
-  }
-
-  /**
-   * Client audio for the upstream (its upstream form, from `clientBytes` of client audio): sent while the upstream is
-   * ready, held while it opens (the excess dropped and told once).
-   */
-  private deliverAudio(audio: Buffer, clientBytes: number): void {
-    const state = this.state;
-    if (state.phase === 'live' || state.phase === 'draining') {
-      if (state.link.appendAudio(audio)) this.recorder?.inputAudio(audio);
-      return;
-    }
-    if (state.phase !== 'connecting' && state.phase !== 'switching') return;
-    if (state.held.holdAudio(audio, durationMs(clientBytes, this.formats.input))) return;
-    this.deps.metrics.audioDroppedBytes.inc({ reason: 'preopen_overflow' }, clientBytes);
-    if (state.held.firstOverflow('audio')) {
-      this.client.sendError(
-        'audio_buffer_overflow',
-        `More than ${this.settings.preopenBufferMs} ms of audio arrived before the session was ready; the excess was dropped.`,
-      );
-    }
-  }
-
-  /** Work for the upstream: done while it is ready, held while it opens (messages past the limit dropped, told once). */
-  private deliver(work: Exclude<PendingInput, { kind: 'audio' }>): void {
-    const state = this.state;
-    if (state.phase === 'live' || state.phase === 'draining') {
-      this.input.perform(work);
-      return;
-    }
-    if (state.phase !== 'connecting' && state.phase !== 'switching') return;
-    if (work.kind === 'session_update') {
-      state.held.holdSessionUpdate();
-      return;
-    }
-    if (state.held.holdMessage(work.message) || !state.held.firstOverflow('messages')) return;
-    this.client.sendError(
-      'message_buffer_overflow',
-      `More than ${PREOPEN_MAX_MESSAGES} control messages arrived before the session was ready; the excess was dropped.`,
-    );
   }
 
   private currentLink(): UpstreamLink {
@@ -386,21 +327,8 @@ export class SessionBridge {
       enter: (next) => this.enter(next),
       openLink: () => this.openLink(),
       close: (error) => this.close(error),
-      performHeld: (held) => this.performHeld(held),
+      performHeld: (held) => this.delivery.performHeld(held),
       guarded: (work) => this.guarded(work),
-    };
-  }
-
-  /** The client's input, each call guarded. */
-  private guardedInput(): ClientInput {
-    const input = this.input;
-    return {
-      audio: (frame) => this.guarded(() => input.audio(frame)),
-      control: (message) => this.guarded(() => input.control(message)),
-      played: (responseId, playedMs) => this.guarded(() => input.played(responseId, playedMs)),
-      ping: () => this.guarded(() => input.ping()),
-      error: (message) => input.error(message),
-      closed: (code) => this.guarded(() => input.closed(code)),
     };
   }
 

@@ -1,8 +1,8 @@
 /**
  * The client → upstream direction of a session: what the client sends, checked (the control-message rate limit,
  * whole PCM16 samples, locked config keys), converted to the upstream format, and turned into work for the
- * upstream, which the session does at once or holds until the upstream is ready (`PendingInput`). Messages that
- * concern only the proxy (`ping`, `playback`) are answered here at once, whatever the upstream's state.
+ * upstream, which the session does at once or holds until the upstream is ready (`PendingInput`, `input-delivery.ts`).
+ * Messages that concern only the proxy (`ping`, `playback`) are answered here at once, whatever the upstream's state.
  */
 import { createInboundConverter, type AudioConverter } from '../audio/converter.js';
 import type { UpstreamFormats } from '../audio/upstream-formats.js';
@@ -178,4 +178,16 @@ export class ClientInputHandler implements ClientInput {
     // Before the first session.update the patch simply rides along with it.
     if (this.parts.updatesStarted()) this.parts.deliver({ kind: 'session_update' });
   }
+}
+
+/** `input` with each call run through `guarded` (the session's guard), except `error`, which only logs. */
+export function guardedInput(input: ClientInput, guarded: (work: () => void) => void): ClientInput {
+  return {
+    audio: (frame) => guarded(() => input.audio(frame)),
+    control: (message) => guarded(() => input.control(message)),
+    played: (responseId, playedMs) => guarded(() => input.played(responseId, playedMs)),
+    ping: () => guarded(() => input.ping()),
+    error: (message) => input.error(message),
+    closed: (code) => guarded(() => input.closed(code)),
+  };
 }
