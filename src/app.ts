@@ -18,14 +18,12 @@ import type { Logger } from './logger/index.js';
 import type { StoreHealth } from './shared-store/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import type { TokenChecker } from './auth/index.js';
-import { parseRequestTarget, type RequestTarget } from './http/request-target.js';
+import { parseRequestTarget } from './http/request-target.js';
 import type { ClientProtocol } from './metrics/index.js';
 import { SessionBridge, type BridgeDeps } from './session/bridge.js';
 import { bridgeSettings } from './session/settings.js';
 import type { SessionBudget } from './session/budget-watch.js';
-import { acceptTwilioStream } from './telephony/twilio-endpoint.js';
-import { checkTwilioUpgrade } from './telephony/twilio-gate.js';
-import { connectStreamTwiml, publicStreamUrl } from './telephony/twiml.js';
+import { twilioUpgradeHandler, twimlRoute } from './telephony/twilio-route.js';
 import type { ClientTransport } from './ws/client-transport.js';
 import { SessionRegistry } from './session/registry.js';
 import type { BudgetCharger } from './usage/budget.js';
@@ -38,12 +36,6 @@ import { SocketTransport } from './ws/socket-transport.js';
 type Admitted = Extract<GateDecision, { ok: true }>;
 /** What admission needs of a gate's decision. */
 type Admission = Pick<Admitted, 'ip' | 'userId'>;
-
-/** A Twilio stream's audio, both ways: μ-law at 8 kHz, passed through to the upstream unchanged. */
-const TWILIO_FORMATS: ClientFormats = {
-  input: { encoding: 'g711_ulaw', rate: 8000 },
-  output: { encoding: 'g711_ulaw', rate: 8000 },
-};
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -138,11 +130,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       metrics: cluster ? () => cluster.metricsText() : () => metrics.registry.metrics(),
       publicDir: PUBLIC_DIR,
       logger,
-      twiml: {
-        path: `${config.twilio.path}/twiml`,
-        document: (host) =>
-          connectStreamTwiml({ streamUrl: publicStreamUrl(config.publicOrigin, host, config.twilio.path), goodbye: config.twilio.goodbye }),
-      },
+      twiml: twimlRoute(config.twilio, config.publicOrigin),
     }),
   );
   const wss = new WebSocketServer({
@@ -159,32 +147,18 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     refuseUpgrade(socket, refusal.status, refusal.message);
   };
 
+  /** A gate's refusal; one of the origin says what an operator needs to allow the page. */
+  const refuseAtGate = (request: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal): void =>
+    refuse(socket, refusal, refusal.reason === 'origin' ? originDetails(request) : {});
+
   /** Gate (the request itself), then admission (the counts, maybe a round trip to the cluster's primary). */
   const onUpgrade = (request: IncomingMessage & { chosenProtocol?: string }, socket: Duplex, head: Buffer): void => {
     const target = parseRequestTarget(request.url);
     if (target !== undefined && target.pathname === config.twilio.path) return onTwilioUpgrade(request, target, socket, head);
     const decision = checkUpgrade(request, gateSettings, { draining }, options.authenticate);
-    if (!decision.ok) return refuse(socket, decision, decision.reason === 'origin' ? originDetails(request) : {});
+    if (!decision.ok) return refuseAtGate(request, socket, decision);
     if (decision.protocol !== undefined) request.chosenProtocol = decision.protocol;
     admitThenUpgrade(request, socket, head, decision, (client) => openSession(client, decision));
-  };
-
-  /** The Twilio path: its own gate, the same admission, then a stream that opens its session at `start`. */
-  const onTwilioUpgrade = (request: IncomingMessage, target: RequestTarget, socket: Duplex, head: Buffer): void => {
-    const { twilio } = config;
-    const settings = { ...gateSettings, ...twilio, tokens: options.checkToken !== undefined, publicOrigin: config.publicOrigin };
-    const decision = checkTwilioUpgrade(request, target, settings, { draining });
-    if (!decision.ok) return refuse(socket, decision, decision.reason === 'origin' ? originDetails(request) : {});
-    admitThenUpgrade(request, socket, head, decision, (client) =>
-      acceptTwilioStream(client, {
-        log: logger.child({ protocol: 'twilio' }),
-        auth: decision.auth,
-        ...(options.checkToken === undefined ? {} : { checkToken: options.checkToken }),
-        dtmf: twilio.dtmf,
-        refused: (why) => (why === 'auth' ? metrics.upgradesRejected.inc({ reason: 'auth' }) : metrics.errorsTotal.inc({ code: why })),
-        open: (transport, userId) => startSession(transport, TWILIO_FORMATS, 'twilio', userId),
-      }),
-    );
   };
 
   /** Admission, then the handshake; `open` gets the WebSocket. The lease lives as long as the raw socket. */
@@ -244,6 +218,20 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     metrics.sessionsOpened.inc({ protocol });
     sessions.add(bridge);
   };
+
+  /** The Twilio path (docs/telephony.md): its own gate, the same admission, then a session at the stream's `start`. */
+  const onTwilioUpgrade = twilioUpgradeHandler({
+    twilio: config.twilio,
+    publicOrigin: config.publicOrigin,
+    gateSettings: () => gateSettings,
+    draining: () => draining,
+    ...(options.checkToken === undefined ? {} : { checkToken: options.checkToken }),
+    log: logger,
+    metrics,
+    refuse: refuseAtGate,
+    admitThenUpgrade,
+    startSession: (transport, formats, userId) => startSession(transport, formats, 'twilio', userId),
+  });
 
   // Every server and socket listener below runs through `guard`: an exception thrown in an event listener would
   // otherwise reach the process and end every session on it. (Session handlers have their own guard.)
