@@ -15,7 +15,7 @@ import { createMetrics } from '../src/metrics/index.js';
 import { SharedStore } from '../src/shared-store/index.js';
 import { MemoryLedger, UserBudget } from '../src/usage/budget.js';
 import { UsageAccounting } from '../src/usage/meter.js';
-import { DEFAULT_PRICES } from '../src/usage/prices.js';
+import { DEFAULT_PRICES } from '../src/config/prices.js';
 import { RedisLedger } from '../src/usage/redis-ledger.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { cpuPerCallUs } from './micro.js';

@@ -3,9 +3,9 @@
  * `.env.example` lists the same variables with their defaults.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from '../usage/prices.js';
 import { VOICES, CLIENT_CONFIG_KEYS, type ClientConfigKey } from './constants.js';
 import { EnvReader } from './env-reader.js';
+import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from './prices.js';
 
 export type UpstreamKind = 'openai' | 'azure' | 'local';
 export type TurnDetectionMode = 'server_vad' | 'semantic_vad' | 'none';

@@ -8,7 +8,8 @@
 import type { Logger } from '../logger/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Counts } from '../upstream/events.js';
-import { costOf, pricesFor, type PriceTable } from './prices.js';
+import type { PriceTable } from '../config/prices.js';
+import { costOf, pricesFor } from './prices.js';
 import { addTokens, readTokenUsage, TOKEN_DIRECTIONS, TOKEN_MODALITIES, totalTokens, zeroTokens, type TokenCounts } from './tokens.js';
 
 /** Tokens with their estimated cost; `costUsd` is null when some of them have no price. */

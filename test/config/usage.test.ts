@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { DEFAULT_PRICES } from '../../src/usage/prices.js';
+import { DEFAULT_PRICES } from '../../src/config/prices.js';
 
 const SECRET = 'a-signing-secret-of-at-least-32-characters';
 let dir: string | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, DEFAULT_PRICES, parsePriceTable, pricesFor } from '../../src/usage/prices.js';
+import { DEFAULT_PRICES } from '../../src/config/prices.js';
+import { costOf, pricesFor } from '../../src/usage/prices.js';
 import { zeroTokens } from '../../src/usage/tokens.js';
 
 describe('prices', () => {
@@ -28,12 +29,5 @@ describe('prices', () => {
     expect(costOf(tokens, prices)).toEqual({ unpriced: 'output.audio' });
     tokens.output.audio = 0;
     expect(costOf(tokens, prices)).toEqual({ usd: expect.closeTo(40 / 1e6, 15) as number });
-  });
-
-  it('parses a price file', () => {
-    expect(parsePriceTable('{"m":{"input":{"text":1.5},"cachedInput":{},"output":{"audio":0}}}')).toEqual({
-      ok: true,
-      table: { m: { input: { text: 1.5 }, cachedInput: {}, output: { audio: 0 } } },
-    });
   });
 });
