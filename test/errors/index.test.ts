@@ -59,7 +59,7 @@ describe('the error table', () => {
   });
 
   it('the demo page has a sentence for every error code, and none for a code that does not exist', () => {
-    const page = readRepoFile('src/http/public/app.js');
+    const page = readRepoFile('src/http/public/texts.js');
     const block = /const ERROR_SENTENCES = \{([\s\S]*?)\n\};/.exec(page)?.[1] ?? '';
     const keys = [...block.matchAll(/^\s+([a-z_]+):/gm)].map((match) => match[1]);
     expect(keys.sort()).toEqual([...ERROR_CODES].sort());
