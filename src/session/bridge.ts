@@ -319,11 +319,8 @@ export class SessionBridge {
 
   /** What the link switcher may do to this session (`enter` stays the one place the state changes). */
   private switchHost(): SwitchHost {
-    const state = (): SessionState => this.state;
     return {
-      get state() {
-        return state();
-      },
+      state: () => this.state,
       enter: (next) => this.enter(next),
       openLink: () => this.openLink(),
       close: (error) => this.close(error),

@@ -21,7 +21,8 @@ import { Renewal, RenewalClock, replayRequests, switchCompleted, switchFailed, t
 
 /** What the switcher needs of its session. */
 export interface SwitchHost {
-  readonly state: SessionState;
+  /** The session's state now (a method: an object literal with a getter is a dictionary-mode object, ~0.5 KiB per session). */
+  state(): SessionState;
   /** The one place the session's state changes. */
   enter(next: SessionState): void;
   /** A new upstream link, configured like the last. */
@@ -73,7 +74,7 @@ export class LinkSwitcher {
 
   /** An upstream session is configured; true when it was the one a switch waited for (and the switch is done). */
   ready(link: UpstreamLink, session: EffectiveSession): boolean {
-    const state = this.host.state;
+    const state = this.host.state();
     if (state.phase !== 'switching' || state.next !== link) return false;
     this.complete(state, link, session);
     return true;
@@ -85,7 +86,7 @@ export class LinkSwitcher {
    * the session ends with `end` (the first link is never retried; a refusal never).
    */
   lost(link: UpstreamLink, end: SessionEnd, transient: boolean): boolean {
-    const state = this.host.state;
+    const state = this.host.state();
     const { reconnect } = this.parts.settings;
     const canRetry = transient && reconnect.attempts > 0;
     if (state.phase === 'live' && canRetry) {
@@ -124,7 +125,7 @@ export class LinkSwitcher {
 
   /** The upstream's cap is near and the moment is right (or the last safe one): a new session, made before the break. */
   private renew(): void {
-    const state = this.host.state;
+    const state = this.host.state();
     if (state.phase === 'live') this.start(new Renewal('max_duration', state.link.upstreamSessionId, undefined), state.link);
   }
 
@@ -141,7 +142,7 @@ export class LinkSwitcher {
   }
 
   private reconnect(): void {
-    const state = this.host.state;
+    const state = this.host.state();
     if (state.phase === 'switching' && state.next === undefined) this.host.enter({ ...state, next: this.host.openLink() });
   }
 
@@ -175,6 +176,6 @@ export class LinkSwitcher {
 
   /** Quiet enough to switch: live, no response running or on its way, the user not speaking, no transcript awaited. */
   private isQuiet(): boolean {
-    return this.host.state.phase === 'live' && !this.parts.responses.isResponding && this.parts.history.isQuiet;
+    return this.host.state().phase === 'live' && !this.parts.responses.isResponding && this.parts.history.isQuiet;
   }
 }
