@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { arrivals } from './arrivals.js';
 import { canConnect, freePort } from './ports.js';
 import { findBinary } from './system-binaries.js';
 
@@ -82,8 +83,8 @@ async function run(name: string, prepare: (dir: string) => string[], port: numbe
   const binary = findBinary(name);
   if (binary === undefined) throw new Error(`${name} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), `proxy-${name}-`));
-  const lines: { at: number; text: string }[] = [];
-  const waiters = new Set<() => void>();
+  const output = arrivals<{ at: number; text: string }>();
+  const lines = output.items;
   let child: ChildProcess;
   try {
     child = spawn(binary, prepare(dir), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,8 +95,7 @@ async function run(name: string, prepare: (dir: string) => string[], port: numbe
   for (const stream of [child.stdout, child.stderr]) {
     if (stream === null) continue;
     createInterface({ input: stream }).on('line', (text) => {
-      lines.push({ at: Date.now(), text });
-      for (const wake of waiters) wake();
+      output.push({ at: Date.now(), text });
     });
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -123,21 +123,11 @@ async function run(name: string, prepare: (dir: string) => string[], port: numbe
     port,
     lines,
     waitForLine(pattern, since = 0, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const found = lines.find((line) => line.at >= since && pattern.test(line.text));
-          if (found === undefined) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${name} wrote no line matching ${String(pattern)} in ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return output.waitFor(
+        (line) => line.at >= since && pattern.test(line.text),
+        timeoutMs,
+        () => `${name} wrote no line matching ${String(pattern)} in ${timeoutMs} ms`,
+      );
     },
     close,
   };

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { arrivals } from './arrivals.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -40,15 +41,14 @@ export function startServerProcess(command: readonly string[], env: Record<strin
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const logs: LogLine[] = [];
-  const waiters = new Set<() => void>();
+  const arrived = arrivals<LogLine>();
+  const logs = arrived.items;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
     // npm prints its banner ("> realtime-voice-proxy@… start") before the server's JSON lines.
     if (!line.startsWith('{')) return;
-    logs.push(JSON.parse(line) as LogLine);
-    for (const wake of waiters) wake();
+    arrived.push(JSON.parse(line) as LogLine);
   });
   const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const pgid = child.pid ?? -1;
@@ -59,21 +59,7 @@ export function startServerProcess(command: readonly string[], env: Record<strin
     stderr: () => stderr,
     exit,
     waitForLog(predicate, timeoutMs = 20_000) {
-      return new Promise<LogLine>((resolve, reject) => {
-        const check = (): void => {
-          const found = logs.find(predicate);
-          if (found === undefined) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no such log line in ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return arrived.waitFor(predicate, timeoutMs, () => `no such log line in ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`);
     },
     kill() {
       for (const pid of processesInGroup(pgid)) {
