@@ -7,15 +7,10 @@ import { alawDecode, alawEncode, ulawDecode, ulawEncode } from '../../src/audio/
 import { initAudio } from '../../src/audio/resampler.js';
 import { bestCorrelation, bufferToSamples, chunkBuffer, samplesToBuffer, speechLikeSamples, toneSamples } from '../helpers/signals.js';
 import { sinadDb } from './signal-metrics.js';
+import { ALAW, pcm, ULAW, UP_PCM, UP_PCMA, UP_PCMU } from '../helpers/audio-formats.js';
 
 await initAudio();
 
-const pcm = (rate: number): AudioFormat => ({ encoding: 'pcm16', rate });
-const ULAW: AudioFormat = { encoding: 'g711_ulaw', rate: 8000 };
-const ALAW: AudioFormat = { encoding: 'g711_alaw', rate: 8000 };
-const UP_PCM: UpstreamAudioFormat = { type: 'audio/pcm', rate: 24000 };
-const UP_PCMU: UpstreamAudioFormat = { type: 'audio/pcmu' };
-const UP_PCMA: UpstreamAudioFormat = { type: 'audio/pcma' };
 
 /** Pushes every chunk then flushes; returns everything the converter produced. */
 function run(converter: AudioConverter, chunks: Buffer[]): Buffer {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AudioFormat } from '../../src/audio/formats.js';
-import { chooseUpstreamFormat, upstreamBytesPerMs, upstreamBytesPerSample, upstreamRate, type UpstreamAudioFormat } from '../../src/audio/upstream-formats.js';
+import { chooseUpstreamFormat, upstreamBytesPerMs, upstreamBytesPerSample, upstreamRate } from '../../src/audio/upstream-formats.js';
+import { ALAW, pcm, ULAW, UP_PCM, UP_PCMA, UP_PCMU } from '../helpers/audio-formats.js';
 
-const pcm = (rate: number): AudioFormat => ({ encoding: 'pcm16', rate });
-const ULAW: AudioFormat = { encoding: 'g711_ulaw', rate: 8000 };
-const ALAW: AudioFormat = { encoding: 'g711_alaw', rate: 8000 };
-const UP_PCM: UpstreamAudioFormat = { type: 'audio/pcm', rate: 24000 };
-const UP_PCMU: UpstreamAudioFormat = { type: 'audio/pcmu' };
-const UP_PCMA: UpstreamAudioFormat = { type: 'audio/pcma' };
 
 describe('chooseUpstreamFormat', () => {
   it('keeps G.711 upstream only when the same law goes both ways', () => {
