@@ -11,7 +11,6 @@ import { ALAW, pcm, ULAW, UP_PCM, UP_PCMA, UP_PCMU } from '../helpers/audio-form
 
 await initAudio();
 
-
 /** Pushes every chunk then flushes; returns everything the converter produced. */
 function run(converter: AudioConverter, chunks: Buffer[]): Buffer {
   return Buffer.concat([...chunks.map((chunk) => converter.push(chunk)), converter.flush()]);

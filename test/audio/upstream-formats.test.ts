@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { chooseUpstreamFormat, upstreamBytesPerMs, upstreamBytesPerSample, upstreamRate } from '../../src/audio/upstream-formats.js';
 import { ALAW, pcm, ULAW, UP_PCM, UP_PCMA, UP_PCMU } from '../helpers/audio-formats.js';
 
-
 describe('chooseUpstreamFormat', () => {
   it('keeps G.711 upstream only when the same law goes both ways', () => {
     expect(chooseUpstreamFormat(ULAW, ULAW)).toEqual({ input: UP_PCMU, output: UP_PCMU, passThrough: true });
